@@ -1,0 +1,59 @@
+// The `plumage` command line: serve, migrate, and the account management commands.
+import { Command, CommanderError } from 'commander';
+import { CONFIG_VARIABLES } from './config.ts';
+import { CliError, configFrom, withConfigOptions, withDeps } from './cli/context.ts';
+import { appsCommand, tokensCommand, usersCommand } from './cli/accounts.ts';
+import { requestCommand } from './cli/request.ts';
+import { startServer } from './server.ts';
+import { migrateToLatest } from './storage/db/migrate.ts';
+import { ProfileError } from './profile/errors.ts';
+import { AppNameError, AppNotFoundError, TokenNotFoundError } from './accounts/accounts.service.ts';
+
+const program = new Command('plumage')
+  .description('A Twitter REST API v1.1 server for profile appearance')
+  .showHelpAfterError()
+  .exitOverride();
+
+withConfigOptions(program.command('serve'))
+  .description('serve the API')
+  .addHelpText('after', `\nEnvironment:\n${CONFIG_VARIABLES.map(([k, v]) => `  ${k.padEnd(30)} ${v}`).join('\n')}`)
+  .action(async function (this: Command) {
+    const server = await startServer(configFrom(this));
+    server.app.log.info(`Plumage listening on ${server.url}; clients use ${server.deps.config.publicUrl}`);
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(sig, () => {
+        server.app.log.info(`${sig}: closing`);
+        void server.close().then(() => process.exit(0));
+      });
+    }
+  });
+
+withConfigOptions(program.command('migrate'))
+  .description('apply database migrations')
+  .action(async function (this: Command) {
+    await withDeps(this, async (deps) => {
+      const applied = await migrateToLatest(deps.db);
+      process.stdout.write(applied.length ? `applied ${applied.join(', ')}\n` : 'schema is up to date\n');
+    }, { migrate: false });
+  });
+
+program.addCommand(usersCommand());
+program.addCommand(appsCommand());
+program.addCommand(tokensCommand());
+program.addCommand(requestCommand());
+
+const USER_ERRORS = [CliError, ProfileError, AppNotFoundError, AppNameError, TokenNotFoundError];
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    process.exitCode = e.exitCode;
+  } else if (USER_ERRORS.some((cls) => e instanceof cls)) {
+    process.stderr.write(`plumage: ${(e as Error).message}\n`);
+    process.exitCode = e instanceof CliError ? e.exitCode : 1;
+  } else {
+    process.stderr.write(`plumage: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,92 @@
+// `plumage users|apps|tokens …`: thin shells over AccountsService. Names and flags are an
+// interface scripts use (issue #2); keep them.
+import { Command } from 'commander';
+import { presentUser, toJson } from '../http/presenters.ts';
+import { MediaUrls } from '../http/media-urls.ts';
+import type { User } from '../profile/user.ts';
+import { printJson, withConfigOptions, withDeps } from './context.ts';
+
+function userJson(deps: { config: ConstructorParameters<typeof MediaUrls>[0] }, u: User): Record<string, unknown> {
+  return presentUser(u, new MediaUrls(deps.config), { includeEntities: true, self: false, includeEmail: false });
+}
+
+export function usersCommand(): Command {
+  const users = new Command('users').description('manage accounts');
+  withConfigOptions(users.command('add <screen_name>').description('create an account'))
+    .option('--name <name>', 'display name (defaults to the screen name)')
+    .option('--description <text>', 'bio')
+    .option('--location <text>', 'location')
+    .option('--url <url>', 'web site')
+    .option('--email <address>', 'e-mail address (returned by verify_credentials include_email)')
+    .option('--json', 'print the v1.1 user object as JSON')
+    .action(async function (this: Command, screenName: string) {
+      const o = this.opts();
+      await withDeps(this, async (deps) => {
+        const u = await deps.accounts.addUser({ screenName, name: o.name, description: o.description, location: o.location, url: o.url, email: o.email });
+        if (o.json) printJson(toJson(userJson(deps, u)));
+        else process.stdout.write(`created @${u.screenName} (user id ${u.id})\n`);
+      });
+    });
+  withConfigOptions(users.command('list').description('list accounts'))
+    .option('--json', 'print {"users":[…]} with v1.1 user objects')
+    .action(async function (this: Command) {
+      await withDeps(this, async (deps) => {
+        const all = await deps.accounts.listUsers();
+        if (this.opts().json) printJson(toJson({ users: all.map((u) => userJson(deps, u)) }));
+        else for (const u of all) process.stdout.write(`${u.id}\t@${u.screenName}\t${u.name}\n`);
+      });
+    });
+  withConfigOptions(users.command('show <screen_name>').description("print an account's v1.1 user object"))
+    .option('--json', 'one line of JSON (default: indented)')
+    .action(async function (this: Command, screenName: string) {
+      await withDeps(this, async (deps) => {
+        const user = userJson(deps, await deps.accounts.getUser(screenName));
+        printJson(toJson(user, this.opts().json ? undefined : 2));
+      });
+    });
+  return users;
+}
+
+export function appsCommand(): Command {
+  const apps = new Command('apps').description('manage client applications (consumer keys)');
+  withConfigOptions(apps.command('add <name>').description('register an application'))
+    .option('--read-only', 'the app may only read (POSTs get 403 code 261)')
+    .option('--json', 'print the credentials as JSON')
+    .action(async function (this: Command, name: string) {
+      const o = this.opts();
+      await withDeps(this, async (deps) => {
+        const app = await deps.accounts.addApp(name, o.readOnly ? 'read' : 'read-write');
+        const out = { id: app.id, name: app.name, consumer_key: app.consumerKey, consumer_secret: app.consumerSecret, access_level: app.accessLevel };
+        if (o.json) printJson(out);
+        else process.stdout.write(`consumer_key=${out.consumer_key}\nconsumer_secret=${out.consumer_secret}\naccess_level=${out.access_level}\n`);
+      });
+    });
+  return apps;
+}
+
+export function tokensCommand(): Command {
+  const tokens = new Command('tokens').description('issue and revoke access tokens');
+  withConfigOptions(tokens.command('issue').description('issue an access token of an app for a user'))
+    .requiredOption('--consumer-key <key>', "the app's consumer key")
+    .requiredOption('--user <screen_name>', 'the account the token acts for')
+    .option('--json', 'print the token as JSON')
+    .action(async function (this: Command) {
+      const o = this.opts();
+      await withDeps(this, async (deps) => {
+        const { token, user } = await deps.accounts.issueToken(o.consumerKey, o.user);
+        const out = { oauth_token: token.token, oauth_token_secret: token.secret, user_id: user.id, screen_name: user.screenName };
+        if (o.json) printJson(out);
+        else process.stdout.write(Object.entries(out).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+      });
+    });
+  withConfigOptions(tokens.command('revoke <oauth_token>').description('revoke an access token'))
+    .option('--json', 'print {"revoked": token} as JSON')
+    .action(async function (this: Command, token: string) {
+      await withDeps(this, async (deps) => {
+        await deps.accounts.revokeToken(token);
+        if (this.opts().json) printJson({ revoked: token });
+        else process.stdout.write('revoked\n');
+      });
+    });
+  return tokens;
+}

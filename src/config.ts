@@ -1,0 +1,170 @@
+// Configuration: parsed once from flags and PLUMAGE_* variables, validated, frozen, then passed
+// in. No other module reads process.env (DESIGN rule 7), so tests build their own Config.
+import path from 'node:path';
+import fs from 'node:fs';
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  /** Base URL clients use, without a trailing slash (e.g. https://api.example.org). */
+  readonly publicUrl: string;
+  /** True when PLUMAGE_PUBLIC_URL was given: then OAuth base strings are built from it. */
+  readonly publicUrlExplicit: boolean;
+  /** Base for the `_https` URL fields: the public URL when it is https, or the https twin of it. */
+  readonly publicHttpsUrl: string;
+  readonly tls: { readonly cert: Buffer; readonly key: Buffer } | null;
+  readonly trustProxy: boolean;
+  /** Seconds an oauth_timestamp may differ from our clock. */
+  readonly timestampSkew: number;
+  readonly requireTls: boolean;
+  readonly logLevel: string;
+  /** Upload limits in decoded bytes and pixels. */
+  readonly limits: {
+    readonly avatarBytes: number;
+    readonly backgroundBytes: number;
+    readonly bannerBytes: number;
+    readonly maxPixels: number;
+  };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Flag and environment names: flags are the lower-case, dashed form of the variable tail. */
+const KEYS = {
+  host: 'PLUMAGE_HOST',
+  port: 'PLUMAGE_PORT',
+  dataDir: 'PLUMAGE_DATA_DIR',
+  publicUrl: 'PLUMAGE_PUBLIC_URL',
+  tlsCert: 'PLUMAGE_TLS_CERT',
+  tlsKey: 'PLUMAGE_TLS_KEY',
+  trustProxy: 'PLUMAGE_TRUST_PROXY',
+  timestampSkew: 'PLUMAGE_TIMESTAMP_SKEW',
+  requireTls: 'PLUMAGE_REQUIRE_TLS',
+  logLevel: 'PLUMAGE_LOG_LEVEL',
+  avatarBytes: 'PLUMAGE_MAX_AVATAR_BYTES',
+  backgroundBytes: 'PLUMAGE_MAX_BACKGROUND_BYTES',
+  bannerBytes: 'PLUMAGE_MAX_BANNER_BYTES',
+  maxPixels: 'PLUMAGE_MAX_PIXELS',
+} as const;
+
+export type ConfigInput = Partial<Record<keyof typeof KEYS, string | undefined>>;
+
+/** Reads the PLUMAGE_* variables of an environment into a ConfigInput. */
+export function inputFromEnv(env: NodeJS.ProcessEnv): ConfigInput {
+  const out: ConfigInput = {};
+  for (const [k, name] of Object.entries(KEYS) as Array<[keyof typeof KEYS, string]>) {
+    const v = env[name];
+    if (v !== undefined && v !== '') out[k] = v;
+  }
+  return out;
+}
+
+const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+function parseBool(name: string, v: string | undefined, dflt: boolean): boolean {
+  if (v === undefined) return dflt;
+  const s = v.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(s)) return true;
+  if (['0', 'false', 'no', 'off'].includes(s)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${v}"`);
+}
+
+function parseInt10(name: string, v: string | undefined, dflt: number, min: number, max: number): number {
+  if (v === undefined) return dflt;
+  if (!/^\d+$/.test(v.trim())) throw new ConfigError(`${name} must be a whole number, got "${v}"`);
+  const n = Number(v.trim());
+  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function readFile(name: string, file: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (e) {
+    throw new ConfigError(`${name}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+/** Validates the input and returns a frozen Config, or throws one ConfigError naming the problem. */
+export function loadConfig(input: ConfigInput, cwd = process.cwd()): Config {
+  const host = input.host ?? '127.0.0.1';
+  if (!/^[A-Za-z0-9.\-:\[\]]+$/.test(host)) throw new ConfigError(`${KEYS.host} is not a host name or address: "${host}"`);
+  const port = parseInt10(KEYS.port, input.port, 3000, 0, 65535);
+  const dataDir = path.resolve(cwd, input.dataDir ?? './data');
+
+  if ((input.tlsCert === undefined) !== (input.tlsKey === undefined)) {
+    throw new ConfigError(`${KEYS.tlsCert} and ${KEYS.tlsKey} must be given together`);
+  }
+  const tls = input.tlsCert !== undefined && input.tlsKey !== undefined
+    ? { cert: readFile(KEYS.tlsCert, input.tlsCert), key: readFile(KEYS.tlsKey, input.tlsKey) }
+    : null;
+
+  const hostForUrl = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  const defaultUrl = `${tls ? 'https' : 'http'}://${hostForUrl === '0.0.0.0' ? '127.0.0.1' : hostForUrl}:${port}`;
+  const publicUrl = normalizePublicUrl(input.publicUrl ?? defaultUrl);
+  const u = new URL(publicUrl);
+  const publicHttpsUrl = u.protocol === 'https:'
+    ? publicUrl
+    : tls ? normalizePublicUrl(`https://${u.host}${u.pathname}`) : publicUrl;
+
+  const logLevel = input.logLevel ?? 'info';
+  if (!LOG_LEVELS.has(logLevel)) throw new ConfigError(`${KEYS.logLevel} must be one of ${[...LOG_LEVELS].join(', ')}`);
+
+  const MB = 1024 * 1024;
+  return Object.freeze({
+    host,
+    port,
+    dataDir,
+    publicUrl,
+    publicUrlExplicit: input.publicUrl !== undefined,
+    publicHttpsUrl,
+    tls,
+    trustProxy: parseBool(KEYS.trustProxy, input.trustProxy, false),
+    timestampSkew: parseInt10(KEYS.timestampSkew, input.timestampSkew, 300, 1, 86400),
+    requireTls: parseBool(KEYS.requireTls, input.requireTls, false),
+    logLevel,
+    limits: Object.freeze({
+      avatarBytes: parseInt10(KEYS.avatarBytes, input.avatarBytes, 700 * 1024, 1, 64 * MB),
+      backgroundBytes: parseInt10(KEYS.backgroundBytes, input.backgroundBytes, 800 * 1024, 1, 64 * MB),
+      bannerBytes: parseInt10(KEYS.bannerBytes, input.bannerBytes, 5 * MB, 1, 64 * MB),
+      maxPixels: parseInt10(KEYS.maxPixels, input.maxPixels, 50_000_000, 1, 1_000_000_000),
+    }),
+  });
+}
+
+function normalizePublicUrl(raw: string): string {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new ConfigError(`${KEYS.publicUrl} is not a URL: "${raw}"`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    throw new ConfigError(`${KEYS.publicUrl} must start with http:// or https://, got "${raw}"`);
+  }
+  if (u.search || u.hash || u.username || u.password) {
+    throw new ConfigError(`${KEYS.publicUrl} must not carry a query, fragment or credentials: "${raw}"`);
+  }
+  return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`;
+}
+
+/** Help text listing every variable, shared by `plumage serve --help` and the docs. */
+export const CONFIG_VARIABLES: ReadonlyArray<readonly [string, string]> = [
+  [KEYS.host, 'address to listen on (127.0.0.1)'],
+  [KEYS.port, 'port to listen on (3000)'],
+  [KEYS.dataDir, 'folder for the SQLite database and images (./data)'],
+  [KEYS.publicUrl, 'base URL clients use (http://HOST:PORT)'],
+  [KEYS.tlsCert, 'PEM certificate file: serve HTTPS'],
+  [KEYS.tlsKey, 'PEM private key file for the certificate'],
+  [KEYS.trustProxy, 'trust X-Forwarded-Proto/Host/For from a proxy (false)'],
+  [KEYS.timestampSkew, 'seconds an oauth_timestamp may be off (300)'],
+  [KEYS.requireTls, 'answer plain-HTTP API calls with 403 code 92 (false)'],
+  [KEYS.logLevel, 'fatal|error|warn|info|debug|trace|silent (info)'],
+  [KEYS.avatarBytes, 'largest profile image, decoded bytes (716800)'],
+  [KEYS.backgroundBytes, 'largest background image, decoded bytes (819200)'],
+  [KEYS.bannerBytes, 'largest banner, decoded bytes (5242880)'],
+  [KEYS.maxPixels, 'largest image in pixels, to stop decompression bombs (50000000)'],
+];

@@ -1,0 +1,57 @@
+// Composition root: builds every adapter and service from a Config. The server and the CLI
+// both use it, and tests use it with their own Config, so all three run the same wiring.
+import type { Kysely } from 'kysely';
+import type { Config } from './config.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { IdGenerator } from './ids.ts';
+import { openSqlite } from './storage/db/dialect.ts';
+import { migrateToLatest } from './storage/db/migrate.ts';
+import type { Database } from './storage/db/schema.ts';
+import { UsersRepository } from './storage/db/users.repository.ts';
+import { AppsRepository, TokensRepository } from './storage/db/apps.repository.ts';
+import { MemoryNonceStore } from './storage/limits/memory-nonce-store.ts';
+import type { NonceStore } from './storage/limits/nonce-store.ts';
+import { AccountsService } from './accounts/accounts.service.ts';
+import { AuthService } from './auth/auth.service.ts';
+import { ProfileService } from './profile/profile.service.ts';
+
+export interface Deps {
+  config: Config;
+  clock: Clock;
+  db: Kysely<Database>;
+  nonces: NonceStore;
+  accounts: AccountsService;
+  auth: AuthService;
+  profile: ProfileService;
+  close(): Promise<void>;
+}
+
+export interface DepsOptions {
+  clock?: Clock;
+  /** Apply pending migrations (the server and `plumage migrate` do; other commands too). */
+  migrate?: boolean;
+}
+
+export async function createDeps(config: Config, opts: DepsOptions = {}): Promise<Deps> {
+  const clock = opts.clock ?? systemClock;
+  const db = openSqlite(config.dataDir);
+  if (opts.migrate !== false) await migrateToLatest(db);
+  const ids = new IdGenerator(clock);
+  const users = new UsersRepository(db);
+  const apps = new AppsRepository(db);
+  const tokens = new TokensRepository(db);
+  const nonces = new MemoryNonceStore(clock);
+  return {
+    config,
+    clock,
+    db,
+    nonces,
+    accounts: new AccountsService(users, apps, tokens, ids, clock),
+    auth: new AuthService(apps, tokens, users, nonces, clock, config.timestampSkew),
+    profile: new ProfileService(users),
+    async close() {
+      await nonces.close();
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,48 @@
+// buildApp(deps): the one function that makes the HTTP application, in tests and production.
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Deps } from '../deps.ts';
+import { registerBodyParsers } from './plugins/body-parsers.ts';
+import { registerErrorHandling } from './plugins/errors.ts';
+import { registerOAuth } from './plugins/oauth1.ts';
+import { registerParams } from './plugins/params.ts';
+import './plugins/request-context.ts';
+import { MediaUrls } from './media-urls.ts';
+import { registerAccountRoutes } from './routes/1.1/account.ts';
+import { registerUsersRoutes } from './routes/1.1/users.ts';
+
+export interface AppOptions {
+  /** pino options or false; tests pass false. */
+  logger?: FastifyServerOptions['logger'];
+}
+
+// Headers and body: twit sends a banner's base64 in the query string (clients.md §7.1), so the
+// request line may be as long as the largest upload, encoded.
+function encodedSize(bytes: number): number {
+  return Math.ceil((bytes * 4) / 3) * 3 + 64 * 1024;
+}
+
+export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<FastifyInstance> {
+  const { config } = deps;
+  const largestUpload = Math.max(config.limits.avatarBytes, config.limits.backgroundBytes, config.limits.bannerBytes);
+  const serverOptions = { maxHeaderSize: encodedSize(largestUpload), requestTimeout: 120_000 };
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    trustProxy: config.trustProxy,
+    bodyLimit: encodedSize(largestUpload),
+    ...(config.tls
+      ? { https: { cert: config.tls.cert, key: config.tls.key, ...serverOptions } }
+      : { http: serverOptions }),
+    // Twitter answered "/1.1/users/show.json/" like the path without the slash.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+  } as FastifyServerOptions);
+
+  registerErrorHandling(app);
+  await registerBodyParsers(app, { bodyLimit: encodedSize(largestUpload), fileLimit: largestUpload + 1 });
+  registerOAuth(app, deps.auth, config);
+  registerParams(app);
+
+  const urls = new MediaUrls(config);
+  registerAccountRoutes(app, deps.profile, urls);
+  registerUsersRoutes(app, deps.profile, urls);
+  return app;
+}

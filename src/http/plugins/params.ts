@@ -1,0 +1,60 @@
+// Merges a request's parameters from the query string, the urlencoded body and multipart
+// parts into one Params (first occurrence wins), after authentication succeeded. File parts
+// are buffered up to the route's upload limit; a larger one is refused with 413.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { MapParams, type Params } from '../../profile/params.ts';
+import { parseFormPairs } from '../../oauth1/percent-encode.ts';
+import { FormBody } from './body-parsers.ts';
+import { MalformedRequestError, RequestTooLargeError } from '../twitter-errors.ts';
+
+async function readParams(req: FastifyRequest): Promise<Params> {
+  const values = new Map<string, string>();
+  const files = new Map<string, Buffer>();
+  const add = (k: string, v: string) => {
+    if (!values.has(k)) values.set(k, v);
+  };
+  const url = req.raw.url ?? '';
+  const q = url.indexOf('?');
+  if (q !== -1) for (const [k, v] of parseFormPairs(url.slice(q + 1))) add(k, v);
+  if (req.body instanceof FormBody) for (const [k, v] of req.body.pairs) add(k, v);
+  if (req.isMultipart()) {
+    const limit = req.routeOptions.config.maxUploadBytes;
+    try {
+      for await (const part of req.parts()) {
+        if (part.type === 'file') {
+          // busboy calls a part without a filename a field unless it has a content type;
+          // tweepy's and twitter-api-v2's odd parts arrive here either way (clients.md §7.1).
+          const bytes = await part.toBuffer();
+          if (limit !== undefined && bytes.length > limit) throw new RequestTooLargeError(`${part.fieldname} is larger than ${limit} bytes.`);
+          if (!files.has(part.fieldname)) files.set(part.fieldname, bytes);
+        } else if (typeof part.value === 'string') {
+          add(part.fieldname, part.value);
+        }
+      }
+    } catch (e) {
+      throw translateMultipartError(e);
+    }
+  }
+  return new MapParams(values, files);
+}
+
+function translateMultipartError(e: unknown): unknown {
+  if (!(e instanceof Error)) return e;
+  const code = (e as { code?: string }).code;
+  if (code === 'FST_REQ_FILE_TOO_LARGE' || code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') {
+    return new RequestTooLargeError('The upload is larger than this endpoint accepts.');
+  }
+  if (code === 'FST_INVALID_MULTIPART_CONTENT_TYPE' || /Unexpected end of form|Malformed part header|boundary/i.test(e.message)) {
+    return new MalformedRequestError('The multipart body could not be read.');
+  }
+  return e;
+}
+
+export function registerParams(app: FastifyInstance): void {
+  app.decorateRequest('twitterParams', null);
+  // Added after the OAuth hook, so it runs after it: nothing is read for a refused request.
+  app.addHook('preHandler', async (req) => {
+    if (req.routeOptions.config.auth === undefined) return;
+    req.twitterParams = await readParams(req);
+  });
+}

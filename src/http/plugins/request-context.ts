@@ -1,0 +1,20 @@
+// What the plugins attach to a request, and the per-route options they read.
+import type { AuthContext } from '../../auth/auth.service.ts';
+import type { Params } from '../../profile/params.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    auth: AuthContext | null;
+    twitterParams: Params | null;
+  }
+  interface FastifyContextConfig {
+    /** 'user': OAuth 1.0a user context required (every /1.1 route here). */
+    auth?: 'user';
+    /** A write: refused for read-only applications (403 / 261). */
+    write?: boolean;
+    /** Largest multipart file part this route reads, in bytes. */
+    maxUploadBytes?: number;
+  }
+}
+
+export {};

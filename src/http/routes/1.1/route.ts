@@ -1,0 +1,35 @@
+// Registers a v1.1 endpoint at both spellings clients use: with ".json" (every real client)
+// and without (the seed file). Other suffixes, such as ".xml", fall through to 404 / 34.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AuthContext } from '../../../auth/auth.service.ts';
+import type { Params } from '../../../profile/params.ts';
+import { toJson } from '../../presenters.ts';
+
+export interface EndpointContext {
+  auth: AuthContext;
+  params: Params;
+  req: FastifyRequest;
+  reply: FastifyReply;
+}
+
+export interface Endpoint {
+  method: 'GET' | 'POST';
+  /** Path under /1.1 without the .json suffix, e.g. "account/verify_credentials". */
+  path: string;
+  maxUploadBytes?: number;
+  /** Returns the JSON value to send (200), or undefined when the handler sent the reply. */
+  handle(ctx: EndpointContext): Promise<unknown>;
+}
+
+export function registerEndpoint(app: FastifyInstance, e: Endpoint): void {
+  const handler = async (req: FastifyRequest, reply: FastifyReply) => {
+    // The auth and params hooks ran first; they set both or threw.
+    const value = await e.handle({ auth: req.auth!, params: req.twitterParams!, req, reply });
+    if (value === undefined) return reply;
+    return reply.type('application/json; charset=utf-8').send(toJson(value));
+  };
+  const config = { auth: 'user' as const, write: e.method === 'POST', maxUploadBytes: e.maxUploadBytes };
+  for (const url of [`/1.1/${e.path}.json`, `/1.1/${e.path}`]) {
+    app.route({ method: e.method, url, config, handler });
+  }
+}

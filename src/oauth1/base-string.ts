@@ -1,0 +1,65 @@
+// The signature base string (RFC 5849 §3.4.1) has to be rebuilt on the server exactly as the
+// client built it: a single differing byte in the URL or parameter string makes every
+// correctly signed request fail.
+
+import { percentEncode } from './percent-encode.ts';
+
+const DEFAULT_PORTS: Readonly<Record<string, string>> = { http: '80', https: '443' };
+
+/**
+ * RFC 5849 §3.4.1.2 base string URI. `host` is as in the Host header (optionally with a port,
+ * IPv6 literals in brackets); `path` is the raw, still percent-encoded request path.
+ */
+export function normalizeBaseUrl(scheme: string, host: string, path: string): string {
+  // Tolerate the `https:` form that URL.protocol gives.
+  const lowerScheme = scheme.toLowerCase().replace(/:$/, '');
+  const lowerHost = host.toLowerCase();
+
+  let hostname = lowerHost;
+  let port = '';
+  if (lowerHost.startsWith('[')) {
+    const close = lowerHost.indexOf(']');
+    if (close >= 0 && lowerHost[close + 1] === ':') {
+      hostname = lowerHost.slice(0, close + 1);
+      port = lowerHost.slice(close + 2);
+    }
+  } else {
+    const colon = lowerHost.lastIndexOf(':');
+    // More than one colon without brackets is a bare IPv6 address, not host:port.
+    if (colon >= 0 && lowerHost.indexOf(':') === colon) {
+      hostname = lowerHost.slice(0, colon);
+      port = lowerHost.slice(colon + 1);
+    }
+  }
+  // Clients sign the port as a number, so `:0443` means 443.
+  if (/^\d+$/.test(port)) port = String(Number.parseInt(port, 10));
+  const keepPort = port !== '' && port !== DEFAULT_PORTS[lowerScheme];
+
+  // A `?` always starts the query in a request target, so it is never part of the path;
+  // an empty path is `/` for http(s) (RFC 3986 §6.2.3).
+  const queryStart = path.indexOf('?');
+  const bare = queryStart < 0 ? path : path.slice(0, queryStart);
+  const normalizedPath = bare === '' ? '/' : bare;
+
+  return `${lowerScheme}://${hostname}${keepPort ? `:${port}` : ''}${normalizedPath}`;
+}
+
+/** Plain code-unit comparison: encoded strings are ASCII, so this is byte order, locale-free. */
+function compareAscii(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * RFC 5849 §3.4.1 base string. `params` are decoded pairs from the query, the urlencoded body
+ * and the OAuth parameters, with oauth_signature already removed by the caller.
+ */
+export function signatureBaseString(
+  method: string,
+  baseUrl: string,
+  params: ReadonlyArray<readonly [string, string]>,
+): string {
+  const encoded = params.map(([key, value]) => [percentEncode(key), percentEncode(value)] as const);
+  encoded.sort((x, y) => compareAscii(x[0], y[0]) || compareAscii(x[1], y[1]));
+  const paramString = encoded.map(([key, value]) => `${key}=${value}`).join('&');
+  return `${method.toUpperCase()}&${percentEncode(baseUrl)}&${percentEncode(paramString)}`;
+}

@@ -1,0 +1,95 @@
+// Real Twitter clients format the `Authorization: OAuth …` header differently: `", "` or `","`
+// between parameters, any order, percent-encoded values (Net::Twitter's nonces carry %2B/%2F).
+// This parser accepts all of those, but returns null for anything it cannot read unambiguously,
+// so that a header it misread can never be treated as valid.
+
+import { percentDecodeStrict } from './percent-encode.ts';
+
+// RFC 9110 token characters, used for the scheme and for parameter names.
+const TOKEN = /[!#$%&'*+\-.^_`|~0-9A-Za-z]+/y;
+// Unquoted values are read more loosely than a token: clients that leave the quotes off
+// still send raw base64 (`/`, `=`) in oauth_signature.
+const BARE_VALUE = /[^\s",\\]*/y;
+const OWS = /[ \t]*/y;
+
+function matchAt(pattern: RegExp, text: string, at: number): string {
+  pattern.lastIndex = at;
+  const m = pattern.exec(text);
+  return m ? m[0] : '';
+}
+
+export function authorizationScheme(value: string): string {
+  const trimmed = value.trimStart();
+  const end = trimmed.search(/\s/);
+  return (end < 0 ? trimmed : trimmed.slice(0, end)).toLowerCase();
+}
+
+/**
+ * Parses an `OAuth` Authorization header into decoded [key, value] pairs in the order sent,
+ * duplicates included (the verifier decides what duplicates mean). `realm` is dropped: RFC 5849
+ * §3.4.1.3.1 excludes it from the signature. Null when the scheme is not OAuth or the header is
+ * malformed.
+ */
+export function parseAuthorizationHeader(value: string): Array<[string, string]> | null {
+  const text = value.trim();
+  const scheme = matchAt(TOKEN, text, 0);
+  if (scheme.toLowerCase() !== 'oauth') return null;
+  let i = scheme.length;
+  if (i < text.length && !/[ \t]/.test(text.charAt(i))) return null;
+
+  const pairs: Array<[string, string]> = [];
+  // Empty list elements (`a="1",,b="2"`) are legal in HTTP lists (RFC 9110 §5.6.1).
+  let needSeparator = false;
+  for (;;) {
+    i += matchAt(OWS, text, i).length;
+    if (i >= text.length) break;
+    if (text[i] === ',') {
+      i += 1;
+      needSeparator = false;
+      continue;
+    }
+    if (needSeparator) return null;
+
+    const rawKey = matchAt(TOKEN, text, i);
+    if (rawKey === '') return null;
+    i += rawKey.length;
+    i += matchAt(OWS, text, i).length;
+    if (text[i] !== '=') return null;
+    i += 1;
+    i += matchAt(OWS, text, i).length;
+
+    let rawValue: string;
+    if (text[i] === '"') {
+      i += 1;
+      rawValue = '';
+      for (;;) {
+        const ch = text[i];
+        if (ch === undefined) return null;
+        i += 1;
+        if (ch === '"') break;
+        if (ch === '\\') {
+          const escaped = text[i];
+          if (escaped === undefined) return null;
+          rawValue += escaped;
+          i += 1;
+        } else {
+          rawValue += ch;
+        }
+      }
+    } else {
+      rawValue = matchAt(BARE_VALUE, text, i);
+      i += rawValue.length;
+      // A quote or backslash right after a bare value means unbalanced quoting.
+      if (text[i] === '"' || text[i] === '\\') return null;
+    }
+    needSeparator = true;
+
+    // realm is free text, not percent-encoded, so it must not fail the decoding below.
+    if (rawKey.toLowerCase() === 'realm') continue;
+    const key = percentDecodeStrict(rawKey);
+    const decoded = percentDecodeStrict(rawValue);
+    if (key === null || decoded === null) return null;
+    pairs.push([key, decoded]);
+  }
+  return pairs;
+}

@@ -1,0 +1,44 @@
+// Process entry for `plumage serve`: config → deps → app → listen, and a graceful close on
+// SIGINT/SIGTERM (in-flight requests finish, then storage closes).
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config.ts';
+import { createDeps, type Deps } from './deps.ts';
+import { buildApp } from './http/app.ts';
+
+/** Logs never carry query strings (OAuth parameters and base64 images travel there) or credentials. */
+export function loggerOptions(level: string) {
+  return {
+    level,
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+    serializers: {
+      req(req: { method: string; url: string; hostname?: string; ip?: string }) {
+        return { method: req.method, path: req.url.split('?')[0], host: req.hostname, remoteAddress: req.ip };
+      },
+    },
+  };
+}
+
+export interface RunningServer {
+  app: FastifyInstance;
+  deps: Deps;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Config): Promise<RunningServer> {
+  const deps = await createDeps(config);
+  const app = await buildApp(deps, { logger: config.logLevel === 'silent' ? false : loggerOptions(config.logLevel) });
+  await app.listen({ host: config.host, port: config.port });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  const url = `${config.tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      await app.close();
+      await deps.close();
+    })();
+    return closing;
+  };
+  return { app, deps, url, close };
+}

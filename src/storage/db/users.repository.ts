@@ -1,0 +1,115 @@
+// All SQL about users. Updates name only the columns they change (DESIGN rule 6), so a colour
+// update racing an image upload cannot undo it.
+import type { Kysely, Updateable } from 'kysely';
+import type { Database, UserRow, UsersTable } from './schema.ts';
+import type { User } from '../../profile/user.ts';
+
+export type UserPatch = Partial<
+  Pick<User, 'name' | 'description' | 'location' | 'url' | 'email' | 'backgroundTile' | 'useBackgroundImage' | 'profileImage' | 'backgroundImage' | 'banner'>
+> & { colours?: Partial<User['colours']> };
+
+export function toUser(r: UserRow): User {
+  return {
+    id: r.id,
+    screenName: r.screen_name,
+    name: r.name,
+    description: r.description,
+    location: r.location,
+    url: r.url,
+    email: r.email,
+    createdAt: Number(r.created_at),
+    colours: {
+      background: r.profile_background_color,
+      link: r.profile_link_color,
+      sidebarBorder: r.profile_sidebar_border_color,
+      sidebarFill: r.profile_sidebar_fill_color,
+      text: r.profile_text_color,
+    },
+    backgroundTile: r.profile_background_tile === 1,
+    useBackgroundImage: r.profile_use_background_image === 1,
+    profileImage: r.profile_image,
+    backgroundImage: r.profile_background_image,
+    banner: r.profile_banner,
+    protected: Number(r.protected) === 1,
+    verified: Number(r.verified) === 1,
+  };
+}
+
+function toColumns(p: UserPatch): Updateable<UsersTable> {
+  const c: Updateable<UsersTable> = {};
+  if (p.name !== undefined) c.name = p.name;
+  if (p.description !== undefined) c.description = p.description;
+  if (p.location !== undefined) c.location = p.location;
+  if (p.url !== undefined) c.url = p.url;
+  if (p.email !== undefined) c.email = p.email;
+  if (p.backgroundTile !== undefined) c.profile_background_tile = p.backgroundTile ? 1 : 0;
+  if (p.useBackgroundImage !== undefined) c.profile_use_background_image = p.useBackgroundImage ? 1 : 0;
+  if (p.profileImage !== undefined) c.profile_image = p.profileImage;
+  if (p.backgroundImage !== undefined) c.profile_background_image = p.backgroundImage;
+  if (p.banner !== undefined) c.profile_banner = p.banner;
+  const k = p.colours;
+  if (k?.background !== undefined) c.profile_background_color = k.background;
+  if (k?.link !== undefined) c.profile_link_color = k.link;
+  if (k?.sidebarBorder !== undefined) c.profile_sidebar_border_color = k.sidebarBorder;
+  if (k?.sidebarFill !== undefined) c.profile_sidebar_fill_color = k.sidebarFill;
+  if (k?.text !== undefined) c.profile_text_color = k.text;
+  return c;
+}
+
+export class UsersRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(u: User): Promise<void> {
+    await this.db
+      .insertInto('users')
+      .values({
+        id: u.id,
+        screen_name: u.screenName,
+        screen_name_key: u.screenName.toLowerCase(),
+        name: u.name,
+        description: u.description,
+        location: u.location,
+        url: u.url,
+        email: u.email,
+        created_at: u.createdAt,
+        profile_background_color: u.colours.background,
+        profile_link_color: u.colours.link,
+        profile_sidebar_border_color: u.colours.sidebarBorder,
+        profile_sidebar_fill_color: u.colours.sidebarFill,
+        profile_text_color: u.colours.text,
+        profile_background_tile: u.backgroundTile ? 1 : 0,
+        profile_use_background_image: u.useBackgroundImage ? 1 : 0,
+        profile_image: u.profileImage,
+        profile_background_image: u.backgroundImage,
+        profile_banner: u.banner,
+      })
+      .execute();
+  }
+
+  async findById(id: string): Promise<User | undefined> {
+    const r = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return r && toUser(r);
+  }
+
+  async findByScreenName(screenName: string): Promise<User | undefined> {
+    const r = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('screen_name_key', '=', screenName.toLowerCase())
+      .executeTakeFirst();
+    return r && toUser(r);
+  }
+
+  async list(): Promise<User[]> {
+    const rows = await this.db.selectFrom('users').selectAll().orderBy('id').execute();
+    return rows.map(toUser);
+  }
+
+  /** Changes only the given columns in one statement; returns the user as it is afterwards. */
+  async update(id: string, patch: UserPatch): Promise<User | undefined> {
+    const cols = toColumns(patch);
+    if (Object.keys(cols).length === 0) return this.findById(id);
+    const r = await this.db.updateTable('users').set(cols).where('id', '=', id).returningAll().executeTakeFirst();
+    return r && toUser(r);
+  }
+}
