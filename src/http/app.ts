@@ -6,7 +6,6 @@ import { registerErrorHandling } from './plugins/errors.ts';
 import { registerOAuth } from './plugins/oauth1.ts';
 import { registerParams } from './plugins/params.ts';
 import './plugins/request-context.ts';
-import { MediaUrls } from './media-urls.ts';
 import { registerAccountRoutes } from './routes/1.1/account.ts';
 import { registerUsersRoutes } from './routes/1.1/users.ts';
 
@@ -41,8 +40,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   registerOAuth(app, deps.auth, config);
   registerParams(app);
 
-  const urls = new MediaUrls(config);
-  registerAccountRoutes(app, deps.profile, urls);
-  registerUsersRoutes(app, deps.profile, urls);
+  registerAccountRoutes(app, deps.profile, config);
+  registerUsersRoutes(app, deps.profile, config);
   return app;
 }

@@ -30,3 +30,14 @@ export class MediaUrls {
     return `${this.config.publicHttpsUrl}/profile_banners/${u.banner}`;
   }
 }
+
+/**
+ * The URL builder for one request: the configured public URL when there is one, else the
+ * scheme and host the client used (so a server reached as localhost, by LAN address or on an
+ * ephemeral port hands out URLs that work for that client).
+ */
+export function mediaUrlsFor(config: Pick<Config, 'publicUrl' | 'publicHttpsUrl' | 'publicUrlExplicit'>, req: { protocol: string; host: string }): MediaUrls {
+  if (config.publicUrlExplicit || !req.host) return new MediaUrls(config);
+  const base = `${req.protocol}://${req.host}`;
+  return new MediaUrls({ publicUrl: base, publicHttpsUrl: req.protocol === 'https' ? base : config.publicHttpsUrl.startsWith('https:') ? base.replace(/^http:/, 'https:') : base });
+}

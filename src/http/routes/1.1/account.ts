@@ -4,29 +4,32 @@ import type { ProfileService } from '../../../profile/profile.service.ts';
 import { isFalsy, isTruthy } from '../../../profile/rules.ts';
 import type { Params } from '../../../profile/params.ts';
 import { presentUser } from '../../presenters.ts';
-import type { MediaUrls } from '../../media-urls.ts';
+import { mediaUrlsFor } from '../../media-urls.ts';
+import type { Config } from '../../../config.ts';
+import type { FastifyRequest } from 'fastify';
 import { registerEndpoint } from './route.ts';
 import type { User } from '../../../profile/user.ts';
 
-export function userView(urls: MediaUrls, u: User, params: Params, self: boolean, includeEmail = false) {
+export function userView(config: Config, req: FastifyRequest, u: User, params: Params, self: boolean, includeEmail = false) {
+  const urls = mediaUrlsFor(config, req);
   // skip_status changes nothing visible: there are no Tweets, so no status is ever embedded.
   return presentUser(u, urls, { includeEntities: !isFalsy(params.get('include_entities')), self, includeEmail });
 }
 
-export function registerAccountRoutes(app: FastifyInstance, profile: ProfileService, urls: MediaUrls): void {
+export function registerAccountRoutes(app: FastifyInstance, profile: ProfileService, config: Config): void {
   registerEndpoint(app, {
     method: 'GET',
     path: 'account/verify_credentials',
-    handle: async ({ auth, params }) => userView(urls, auth.user, params, true, isTruthy(params.get('include_email'))),
+    handle: async ({ auth, params, req }) => userView(config, req, auth.user, params, true, isTruthy(params.get('include_email'))),
   });
   registerEndpoint(app, {
     method: 'POST',
     path: 'account/update_profile',
-    handle: async ({ auth, params }) => userView(urls, await profile.updateProfile(auth.user.id, params), params, false),
+    handle: async ({ auth, params, req }) => userView(config, req, await profile.updateProfile(auth.user.id, params), params, false),
   });
   registerEndpoint(app, {
     method: 'POST',
     path: 'account/update_profile_colors',
-    handle: async ({ auth, params }) => userView(urls, await profile.updateColours(auth.user.id, params), params, false),
+    handle: async ({ auth, params, req }) => userView(config, req, await profile.updateColours(auth.user.id, params), params, false),
   });
 }

@@ -1,0 +1,63 @@
+// The image pipeline's front door for services: inspect, then transform, per kind of image,
+// each kind with its own limits. Callers see only the named errors of errors.ts and never a
+// sharp type.
+
+import { inspectImage } from './inspect.ts';
+import type { BannerCrop, EncodedImage, ImageLimits } from './image.types.ts';
+import {
+  processAvatar,
+  processBackground,
+  processBanner,
+  renderDefaultAvatar,
+} from './transform.ts';
+import type { AvatarVariantName, BannerVariantName } from './variant-policy.ts';
+
+export * from './errors.ts';
+export type { BannerCrop, EncodedImage, ImageInfo, ImageLimits, ImageType } from './image.types.ts';
+export { inspectImage, sniffType } from './inspect.ts';
+export {
+  AVATAR_POLICY,
+  BACKGROUND_POLICY,
+  BANNER_POLICY,
+  DEFAULT_IMAGE_LIMITS,
+  checkBannerCrop,
+  type AvatarVariantName,
+  type BannerVariantName,
+} from './variant-policy.ts';
+
+export interface ImageProcessorLimits {
+  avatar: ImageLimits;
+  background: ImageLimits;
+  banner: ImageLimits;
+}
+
+export interface ImageProcessor {
+  /** The original (at most 400 px wide) and the mini, normal, bigger and 400x400 squares. */
+  avatar(bytes: Uint8Array): Promise<EncodedImage<AvatarVariantName>[]>;
+  /** One image at most 2048 px wide; animation kept. */
+  background(bytes: Uint8Array): Promise<EncodedImage<'background'>>;
+  /** The ten banner variants in PNG, after the optional crop region. */
+  banner(bytes: Uint8Array, crop?: BannerCrop): Promise<EncodedImage<BannerVariantName>[]>;
+  /** Plumage's default avatar at the same names as avatar(); rendered once per process. */
+  defaultAvatar(): Promise<EncodedImage<AvatarVariantName>[]>;
+}
+
+export function createImageProcessor(limits: ImageProcessorLimits): ImageProcessor {
+  return {
+    async avatar(bytes) {
+      const info = await inspectImage(bytes, limits.avatar);
+      return processAvatar(bytes, info, limits.avatar);
+    },
+    async background(bytes) {
+      const info = await inspectImage(bytes, limits.background);
+      return processBackground(bytes, info, limits.background);
+    },
+    async banner(bytes, crop) {
+      const info = await inspectImage(bytes, limits.banner);
+      return processBanner(bytes, info, { maxPixels: limits.banner.maxPixels, crop });
+    },
+    defaultAvatar() {
+      return renderDefaultAvatar();
+    },
+  };
+}

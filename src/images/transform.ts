@@ -1,0 +1,327 @@
+// The one file that imports sharp (DESIGN.md rule 4): every decode, resize and encode goes
+// through here, with the same safety options, and every sharp failure leaves as one of the
+// named errors in errors.ts.
+//
+// Avatars and banners are made in two steps: decode once into a small raw intermediate
+// (oriented, sRGB, 8-bit, cropped, shrunk only as far as the largest variant allows, which
+// lets JPEG shrink-on-load do most of the work), then encode each variant from that. A
+// failure in the first step is the upload's fault (undecodable, too many pixels); a failure
+// in the second is ImageNotResizableError.
+//
+// Metadata: sharp writes none unless keepMetadata/withMetadata/keepExif/keepIccProfile is
+// called, and none of them is called here. Outputs are converted to sRGB (CMYK through
+// libvips' built-in profile when the file has none), so no ICC profile is needed.
+
+import sharp, { type Metadata, type Sharp, type SharpOptions } from 'sharp';
+import {
+  ImageNotResizableError,
+  ImageTooManyPixelsError,
+  ImageUndecodableError,
+} from './errors.ts';
+import type { BannerCrop, EncodedImage, ImageInfo, ImageType } from './image.types.ts';
+import {
+  AVATAR_POLICY,
+  BACKGROUND_POLICY,
+  BANNER_POLICY,
+  DEFAULT_AVATAR_POLICY,
+  checkBannerCrop,
+  type AvatarVariantName,
+  type BannerVariantName,
+} from './variant-policy.ts';
+
+// libvips' operation cache memoises operations on identical inputs; uploads are never
+// identical, so it would only hold memory.
+sharp.cache(false);
+// One libvips worker thread per pipeline: parallelism comes from serving several uploads at
+// once on libuv's pool, and one large upload cannot take every core from the others. Images
+// here are small enough that intra-image threads bought little (see the report of issue 3).
+sharp.concurrency(1);
+// Only the four accepted loaders (and SVG, for our own default avatar) may run: inspectImage
+// already refuses every other signature, and this keeps TIFF, HEIF, PDF, ImageMagick and the
+// rest unreachable even if a caller skips inspection.
+sharp.block({ operation: ['VipsForeignLoad'] });
+sharp.unblock({
+  operation: [
+    'VipsForeignLoadJpegBuffer',
+    'VipsForeignLoadPngBuffer',
+    'VipsForeignLoadNsgifBuffer', // libvips' built-in GIF decoder
+    'VipsForeignLoadGifBuffer', // its name in builds that use giflib
+    'VipsForeignLoadWebpBuffer',
+    'VipsForeignLoadSvgBuffer',
+  ],
+});
+
+/**
+ * 'error' rejects truncated files and corrupt pixel data instead of returning a half-grey
+ * image, while tolerating warnings that real cameras and editors produce (extraneous bytes
+ * before a JPEG marker, an incorrect sRGB iCCP chunk), which 'warning' would refuse.
+ */
+const FAIL_ON = 'error' as const;
+
+export interface TransformOptions {
+  /** Passed to sharp as limitInputPixels: a second guard behind inspectImage's header check. */
+  maxPixels: number;
+}
+
+export interface BannerTransformOptions extends TransformOptions {
+  crop?: BannerCrop | undefined;
+}
+
+/** What sharp reads from the header without decompressing the pixel data. */
+export interface ImageHeader {
+  /** sharp's name of the decoder, e.g. `jpeg`, `png`, `gif`, `webp`, `svg`, `heif`. */
+  format: string;
+  /** Stored width of one frame (EXIF orientation not applied). */
+  width: number;
+  /** Stored height of one frame (EXIF orientation not applied). */
+  height: number;
+  /** Width and height of one frame as displayed, with the EXIF orientation applied. */
+  displayWidth: number;
+  displayHeight: number;
+  pages: number;
+  hasAlpha: boolean;
+  orientation?: number;
+}
+
+const CONTENT_TYPES: Record<ImageType, string> = {
+  gif: 'image/gif',
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  webp: 'image/webp',
+};
+
+const EXTENSIONS: Record<ImageType, string> = {
+  gif: 'gif',
+  jpeg: 'jpg',
+  png: 'png',
+  webp: 'webp',
+};
+
+/** Reads the header only; pixel data stays compressed, so a decompression bomb costs nothing. */
+export async function readHeader(bytes: Uint8Array, options: TransformOptions): Promise<ImageHeader> {
+  let meta: Metadata;
+  try {
+    meta = await sharp(bytes, { failOn: FAIL_ON, limitInputPixels: options.maxPixels }).metadata();
+  } catch (err) {
+    throw toDecodeError(err, options.maxPixels);
+  }
+  const pageHeight = meta.pageHeight ?? meta.height;
+  const swapped = meta.orientation !== undefined && meta.orientation >= 5 && meta.orientation <= 8;
+  const header: ImageHeader = {
+    format: meta.format,
+    width: meta.width,
+    height: pageHeight,
+    displayWidth: swapped ? pageHeight : meta.width,
+    displayHeight: swapped ? meta.width : pageHeight,
+    pages: meta.pages ?? 1,
+    hasAlpha: meta.hasAlpha,
+  };
+  if (meta.orientation !== undefined) header.orientation = meta.orientation;
+  return header;
+}
+
+/**
+ * The avatar: EXIF orientation applied, sRGB, no metadata, first frame only ("Animated GIFs
+ * are converted to a static GIF of the first frame", §1.1), in the upload's own format so the
+ * URL's extension matches. Returns the original (at most 400 px wide) and the square variants.
+ */
+export async function processAvatar(
+  bytes: Uint8Array,
+  info: ImageInfo,
+  options: TransformOptions,
+): Promise<EncodedImage<AvatarVariantName>[]> {
+  const squareMax = Math.max(...AVATAR_POLICY.squares.map((s) => s.size));
+  const base = await decodeToRaw(bytes, options, (img) =>
+    // Big enough for the original (400 wide) and for every square (cover of its size).
+    img.resize({
+      width: Math.max(AVATAR_POLICY.original.maxWidth, squareMax),
+      height: squareMax,
+      fit: 'outside',
+      withoutEnlargement: true,
+    }),
+  );
+  const original = encodeVariant(
+    base,
+    AVATAR_POLICY.original.name,
+    info.type,
+    options,
+    (img) => img.resize({ width: AVATAR_POLICY.original.maxWidth, withoutEnlargement: true }),
+  );
+  const squares = AVATAR_POLICY.squares.map((square) =>
+    encodeVariant(base, square.name, info.type, options, (img) =>
+      img.resize(square.size, square.size, { fit: 'cover', position: 'centre' }),
+    ),
+  );
+  return Promise.all([original, ...squares]);
+}
+
+/**
+ * The profile background: one image at most 2048 px wide; an animated GIF or WebP keeps all
+ * its frames, timing and loop count.
+ */
+export async function processBackground(
+  bytes: Uint8Array,
+  info: ImageInfo,
+  options: TransformOptions,
+): Promise<EncodedImage<'background'>> {
+  const animated = BACKGROUND_POLICY.keepAnimation && info.frames > 1;
+  try {
+    let img = sharp(bytes, {
+      ...inputOptions(options),
+      animated,
+      // libvips cannot rotate a multi-frame strip, and GIF has no EXIF anyway.
+      autoOrient: !animated,
+    });
+    img = img.resize({ width: BACKGROUND_POLICY.maxWidth, withoutEnlargement: true });
+    const { data, info: out } = await encode(img, info.type).toBuffer({ resolveWithObject: true });
+    return output('background', data, out.width, out.pageHeight ?? out.height, info.type);
+  } catch (err) {
+    // The header was read by inspectImage and the output is never larger than the input,
+    // so a failure here is bad pixel data, not an impossible resize.
+    throw toDecodeError(err, options.maxPixels);
+  }
+}
+
+/**
+ * The banner: an optional crop region in displayed source pixels, then each variant of
+ * BANNER_POLICY centre-cropped (cover) to its exact size, in PNG.
+ */
+export async function processBanner(
+  bytes: Uint8Array,
+  info: ImageInfo,
+  options: BannerTransformOptions,
+): Promise<EncodedImage<BannerVariantName>[]> {
+  const { crop } = options;
+  if (crop) checkBannerCrop(crop, info);
+  const maxWidth = Math.max(...BANNER_POLICY.variants.map((v) => v.width));
+  const maxHeight = Math.max(...BANNER_POLICY.variants.map((v) => v.height));
+  const base = await decodeToRaw(bytes, options, (img) => {
+    const region = crop
+      ? img.extract({ left: crop.offset_left, top: crop.offset_top, width: crop.width, height: crop.height })
+      : img;
+    return region.resize({ width: maxWidth, height: maxHeight, fit: 'outside', withoutEnlargement: true });
+  });
+  return Promise.all(
+    BANNER_POLICY.variants.map((variant) =>
+      encodeVariant(base, variant.name, BANNER_POLICY.format, options, (img) =>
+        img.resize(variant.width, variant.height, { fit: 'cover', position: 'centre' }),
+      ),
+    ),
+  );
+}
+
+let defaultAvatar: Promise<EncodedImage<AvatarVariantName>[]> | undefined;
+
+/**
+ * Plumage's own default avatar (a silhouette drawn here, so no third-party artwork ships),
+ * as a 400×400 original plus the square variants, in PNG. Rendered once per process.
+ */
+export function renderDefaultAvatar(): Promise<EncodedImage<AvatarVariantName>[]> {
+  defaultAvatar ??= renderDefaultAvatarOnce().catch((err: unknown) => {
+    defaultAvatar = undefined;
+    throw err;
+  });
+  return defaultAvatar;
+}
+
+async function renderDefaultAvatarOnce(): Promise<EncodedImage<AvatarVariantName>[]> {
+  const size = DEFAULT_AVATAR_POLICY.originalSize;
+  const svg = Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}" viewBox="0 0 400 400">` +
+      '<rect width="400" height="400" fill="#AAB8C2"/>' +
+      '<circle cx="200" cy="158" r="78" fill="#E1E8ED"/>' +
+      '<path d="M58 400 C58 302 118 256 200 256 C282 256 342 302 342 400 Z" fill="#E1E8ED"/>' +
+      '</svg>',
+  );
+  const options = { maxPixels: size * size };
+  // Our own trusted SVG: the only place the SVG loader is used.
+  const base = await decodeToRaw(svg, options, (img) => img.resize(size, size));
+  const sizes: { name: AvatarVariantName; size: number }[] = [
+    { name: AVATAR_POLICY.original.name, size },
+    ...AVATAR_POLICY.squares,
+  ];
+  return Promise.all(
+    sizes.map((v) =>
+      encodeVariant(base, v.name, DEFAULT_AVATAR_POLICY.format, options, (img) => img.resize(v.size, v.size)),
+    ),
+  );
+}
+
+interface RawImage {
+  data: Buffer;
+  width: number;
+  height: number;
+  channels: 1 | 2 | 3 | 4;
+}
+
+function inputOptions(options: TransformOptions): SharpOptions {
+  return { failOn: FAIL_ON, limitInputPixels: options.maxPixels, autoOrient: true };
+}
+
+/** Step one: decode the first frame, oriented and in 8-bit sRGB, into raw pixels. */
+async function decodeToRaw(
+  bytes: Uint8Array,
+  options: TransformOptions,
+  shape: (img: Sharp) => Sharp,
+): Promise<RawImage> {
+  try {
+    const { data, info } = await shape(sharp(bytes, { ...inputOptions(options), pages: 1 }))
+      .toColourspace('srgb')
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    return { data, width: info.width, height: info.height, channels: info.channels };
+  } catch (err) {
+    throw toDecodeError(err, options.maxPixels);
+  }
+}
+
+/** Step two: one variant from the raw intermediate. */
+async function encodeVariant<Name extends string>(
+  base: RawImage,
+  name: Name,
+  format: ImageType,
+  options: TransformOptions,
+  shape: (img: Sharp) => Sharp,
+): Promise<EncodedImage<Name>> {
+  try {
+    const img = shape(
+      sharp(base.data, {
+        raw: { width: base.width, height: base.height, channels: base.channels },
+        limitInputPixels: options.maxPixels,
+      }),
+    );
+    const { data, info } = await encode(img, format).toBuffer({ resolveWithObject: true });
+    return output(name, data, info.width, info.height, format);
+  } catch (err) {
+    throw new ImageNotResizableError({ cause: err });
+  }
+}
+
+function encode(img: Sharp, format: ImageType): Sharp {
+  switch (format) {
+    case 'jpeg':
+      return img.jpeg({ quality: 85, progressive: true });
+    case 'png':
+      return img.png({ compressionLevel: 6 });
+    case 'webp':
+      return img.webp({ quality: 85 });
+    case 'gif':
+      return img.gif();
+  }
+}
+
+function output<Name extends string>(
+  name: Name,
+  bytes: Buffer,
+  width: number,
+  height: number,
+  format: ImageType,
+): EncodedImage<Name> {
+  return { name, bytes, width, height, format, contentType: CONTENT_TYPES[format], extension: EXTENSIONS[format] };
+}
+
+function toDecodeError(err: unknown, maxPixels: number): Error {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/exceeds pixel limit/i.test(message)) return new ImageTooManyPixelsError(maxPixels, { cause: err });
+  return new ImageUndecodableError({ cause: err });
+}
