@@ -11,7 +11,8 @@ export interface Config {
   readonly publicUrl: string;
   /** True when PLUMAGE_PUBLIC_URL was given: then OAuth base strings are built from it. */
   readonly publicUrlExplicit: boolean;
-  /** Base for the `_https` URL fields: the public URL when it is https, or the https twin of it. */
+  /** Base for the `_https` URL fields: the public URL when it is https, its https twin when this
+   *  server serves TLS itself, else the public URL as it is (there is no https base to give). */
   readonly publicHttpsUrl: string;
   readonly tls: { readonly cert: Buffer; readonly key: Buffer } | null;
   readonly trustProxy: boolean;
