@@ -47,7 +47,7 @@ export class ImageTooManyPixelsError extends Error {
   readonly kind = 'image_too_many_pixels';
   readonly maxPixels: number;
   constructor(maxPixels: number, options?: { cause?: unknown }) {
-    super(`The image has more than ${maxPixels} pixels.`, options);
+    super(`The image has more than ${formatPixels(maxPixels)}.`, options);
     this.maxPixels = maxPixels;
   }
 }
@@ -78,6 +78,10 @@ export type ImageError =
   | ImageTooManyPixelsError
   | ImageNotResizableError
   | BannerCropOutOfBoundsError;
+
+function formatPixels(n: number): string {
+  return n >= 1_000_000 ? `${Math.round(n / 100_000) / 10} megapixels` : `${n} pixels`;
+}
 
 function formatBytes(n: number): string {
   if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MB`;

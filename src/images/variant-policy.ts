@@ -2,7 +2,7 @@
 // transform code holds no magic numbers and a test can walk the same tables.
 
 import { BannerCropOutOfBoundsError } from './errors.ts';
-import type { BannerCrop, ImageLimits } from './image.types.ts';
+import type { BannerCrop, ImageLimits, ImageType } from './image.types.ts';
 
 export type AvatarVariantName = 'original' | 'mini' | 'normal' | 'bigger' | '400x400';
 
@@ -73,7 +73,7 @@ export const BANNER_POLICY = {
     { name: '1500x500', width: 1500, height: 500 },
     { name: '1080x360', width: 1080, height: 360 },
   ],
-} as const satisfies { format: 'png'; variants: readonly BannerVariant[] };
+} as const satisfies { format: ImageType; variants: readonly BannerVariant[] };
 
 /** The default avatar is a square drawn by us; its "original" is the largest square. */
 export const DEFAULT_AVATAR_POLICY = {

@@ -1,0 +1,23 @@
+// Port: where image bytes live. Keys are immutable: a key is written once, read many times,
+// deleted when nothing references it (DESIGN rule 5). Adapters only do I/O.
+import type { Readable } from 'node:stream';
+
+export interface StoredBlob {
+  stream: Readable;
+  size: number;
+}
+
+export interface BlobStore {
+  put(key: string, bytes: Buffer, contentType: string): Promise<void>;
+  /** null when there is no such blob. */
+  open(key: string): Promise<StoredBlob | null>;
+  /** Deleting a missing key is not an error. */
+  delete(keys: readonly string[]): Promise<void>;
+  /** Every key under a prefix ("" for all), in no particular order. */
+  list(prefix: string): AsyncIterable<string>;
+}
+
+/** Keys are plain relative paths: no "..", no empty segments, a small alphabet. */
+export function isSafeKey(key: string): boolean {
+  return /^[A-Za-z0-9_\-]+(\/[A-Za-z0-9_\-][A-Za-z0-9_.\-]*)*$/.test(key) && !key.split('/').some((s) => s === '.' || s === '..');
+}
