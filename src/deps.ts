@@ -14,6 +14,11 @@ import type { NonceStore } from './storage/limits/nonce-store.ts';
 import { AccountsService } from './accounts/accounts.service.ts';
 import { AuthService } from './auth/auth.service.ts';
 import { ProfileService } from './profile/profile.service.ts';
+import { AppearanceService } from './profile/appearance.service.ts';
+import { createImageProcessor, type ImageProcessor } from './images/index.ts';
+import type { BlobStore } from './storage/blobs/blob-store.ts';
+import { FsBlobStore } from './storage/blobs/fs-blob-store.ts';
+import path from 'node:path';
 
 export interface Deps {
   config: Config;
@@ -23,6 +28,9 @@ export interface Deps {
   accounts: AccountsService;
   auth: AuthService;
   profile: ProfileService;
+  appearance: AppearanceService;
+  images: ImageProcessor;
+  blobs: BlobStore;
   close(): Promise<void>;
 }
 
@@ -30,6 +38,10 @@ export interface DepsOptions {
   clock?: Clock;
   /** Apply pending migrations (the server and `plumage migrate` do; other commands too). */
   migrate?: boolean;
+  /** Replaces the configured blob store (fault tests wrap the real one). */
+  blobs?: BlobStore;
+  /** Told about blobs that could not be deleted after a switch (gc collects them later). */
+  onCleanupError?: (err: unknown, keys: readonly string[]) => void;
 }
 
 export async function createDeps(config: Config, opts: DepsOptions = {}): Promise<Deps> {
@@ -41,6 +53,13 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   const apps = new AppsRepository(db);
   const tokens = new TokensRepository(db);
   const nonces = new MemoryNonceStore(clock);
+  const { limits } = config;
+  const images = createImageProcessor({
+    avatar: { maxBytes: limits.avatarBytes, maxPixels: limits.maxPixels },
+    background: { maxBytes: limits.backgroundBytes, maxPixels: limits.maxPixels },
+    banner: { maxBytes: limits.bannerBytes, maxPixels: limits.maxPixels },
+  });
+  const blobs = opts.blobs ?? new FsBlobStore(path.join(config.dataDir, 'media'));
   return {
     config,
     clock,
@@ -49,6 +68,9 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     accounts: new AccountsService(users, apps, tokens, ids, clock),
     auth: new AuthService(apps, tokens, users, nonces, clock, config.timestampSkew),
     profile: new ProfileService(users),
+    appearance: new AppearanceService(users, blobs, images, ids, clock, opts.onCleanupError),
+    images,
+    blobs,
     async close() {
       await nonces.close();
       await db.destroy();

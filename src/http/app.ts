@@ -8,6 +8,8 @@ import { registerParams } from './plugins/params.ts';
 import './plugins/request-context.ts';
 import { registerAccountRoutes } from './routes/1.1/account.ts';
 import { registerUsersRoutes } from './routes/1.1/users.ts';
+import { registerAppearanceRoutes } from './routes/1.1/appearance.ts';
+import { registerMediaRoutes } from './routes/media.ts';
 
 export interface AppOptions {
   /** pino options or false; tests pass false. */
@@ -42,5 +44,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
 
   registerAccountRoutes(app, deps.profile, config);
   registerUsersRoutes(app, deps.profile, config);
+  registerAppearanceRoutes(app, deps.appearance, deps.profile, config);
+  registerMediaRoutes(app, deps.blobs, deps.images);
   return app;
 }

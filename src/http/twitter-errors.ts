@@ -3,6 +3,8 @@
 // not listed here is a bug and is answered 500 / 131 "Internal error" with nothing else.
 import * as auth from '../auth/errors.ts';
 import * as profile from '../profile/errors.ts';
+import * as images from '../images/errors.ts';
+import { NoBannerError, WriteFailedError } from '../profile/appearance.service.ts';
 
 export interface TwitterError {
   status: number;
@@ -40,17 +42,23 @@ const CATALOGUE = new Map<Function, Mapper>([
   [profile.AccountUpdateError, own(403, 120)],
   [profile.UserNotFoundError, fixed(404, 50, 'User not found.')],
   [PageNotFoundError, fixed(404, 34, 'Sorry, that page does not exist.')],
-  [RequestTooLargeError, own(413, 324)],
+  [RequestTooLargeError, own(413, 193)],
   [MalformedRequestError, own(400, 214)],
   [ServiceUnavailableError, fixed(503, 130, 'Over capacity')],
+  [WriteFailedError, fixed(500, 131, 'Internal error')],
+  [NoBannerError, fixed(404, 34, 'Sorry, that page does not exist.')],
+  // Image errors: Twitter published no codes for them; 38 and 193 are Twitter's own
+  // (missing parameter, media too large), 470-475 are Plumage's (docs/errors.md).
+  [images.ImageMissingError, own(400, 38)],
+  [images.ImageTooLargeError, own(413, 193)],
+  [images.ImageUndecodableError, own(400, 470)],
+  [images.ImageUnsupportedTypeError, own(400, 471)],
+  [images.ImageTooManyPixelsError, own(422, 472)],
+  [images.ImageNotResizableError, own(422, 473)],
+  [images.BannerCropOutOfBoundsError, own(400, 474)],
 ]);
 
 export const INTERNAL_ERROR: TwitterError = { status: 500, code: 131, message: 'Internal error' };
-
-/** Registers more mappings (the image pipeline adds its own errors this way). */
-export function registerErrors(entries: Iterable<readonly [Function, TwitterError | ((e: Error) => TwitterError)]>): void {
-  for (const [cls, t] of entries) CATALOGUE.set(cls, typeof t === 'function' ? t : () => t);
-}
 
 /** The Twitter answer for an error, or undefined when it is not a known one. */
 export function toTwitterError(e: unknown): TwitterError | undefined {

@@ -20,12 +20,11 @@ async function readParams(req: FastifyRequest): Promise<Params> {
   if (req.isMultipart()) {
     const limit = req.routeOptions.config.maxUploadBytes;
     try {
-      for await (const part of req.parts()) {
+      for await (const part of req.parts(limit === undefined ? undefined : { limits: { fileSize: limit } })) {
         if (part.type === 'file') {
           // busboy calls a part without a filename a field unless it has a content type;
           // tweepy's and twitter-api-v2's odd parts arrive here either way (clients.md §7.1).
           const bytes = await part.toBuffer();
-          if (limit !== undefined && bytes.length > limit) throw new RequestTooLargeError(`${part.fieldname} is larger than ${limit} bytes.`);
           if (!files.has(part.fieldname)) files.set(part.fieldname, bytes);
         } else if (typeof part.value === 'string') {
           add(part.fieldname, part.value);

@@ -57,7 +57,8 @@ function toColumns(p: UserPatch): Updateable<UsersTable> {
 }
 
 export class UsersRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  /** lockRows: the engine knows SELECT … FOR UPDATE (PostgreSQL); SQLite serialises writers anyway. */
+  constructor(private readonly db: Kysely<Database>, private readonly lockRows = false) {}
 
   async insert(u: User): Promise<void> {
     await this.db
@@ -111,5 +112,31 @@ export class UsersRepository {
     if (Object.keys(cols).length === 0) return this.findById(id);
     const r = await this.db.updateTable('users').set(cols).where('id', '=', id).returningAll().executeTakeFirst();
     return r && toUser(r);
+  }
+
+  /**
+   * Changes the given columns and returns the row as it was just before, in one transaction:
+   * the caller learns exactly which blobs its switch replaced, even under concurrent uploads.
+   */
+  async updateReturningPrevious(id: string, patch: UserPatch): Promise<{ before: User; after: User } | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      let q = trx.selectFrom('users').selectAll().where('id', '=', id);
+      if (this.lockRows) q = q.forUpdate();
+      const before = await q.executeTakeFirst();
+      if (!before) return undefined;
+      const after = await trx.updateTable('users').set(toColumns(patch)).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+      return { before: toUser(before), after: toUser(after) };
+    });
+  }
+
+  /** Every blob path any user references, for garbage collection. */
+  async referencedImages(): Promise<{ profileImages: string[]; backgroundImages: string[]; banners: string[] }> {
+    const rows = await this.db.selectFrom('users').select(['profile_image', 'profile_background_image', 'profile_banner']).execute();
+    const pick = (f: (r: (typeof rows)[number]) => string | null) => rows.map(f).filter((v): v is string => v !== null);
+    return {
+      profileImages: pick((r) => r.profile_image),
+      backgroundImages: pick((r) => r.profile_background_image),
+      banners: pick((r) => r.profile_banner),
+    };
   }
 }

@@ -1,0 +1,196 @@
+// Avatar, background image and banner: the seed's image endpoints. Each upload is decoded and
+// processed completely, written under fresh keys, and only then switched in with one
+// statement; the blobs it replaced are deleted after the switch (DESIGN rules 5 and 6). A
+// failure before the switch removes what it wrote and leaves the profile as it was.
+import crypto from 'node:crypto';
+import type { Clock } from '../clock.ts';
+import type { IdGenerator } from '../ids.ts';
+import type { ImageProcessor, BannerCrop, EncodedImage } from '../images/index.ts';
+import { BannerCropOutOfBoundsError } from '../images/errors.ts';
+import { BANNER_POLICY } from '../images/variant-policy.ts';
+import type { BlobStore } from '../storage/blobs/blob-store.ts';
+import { avatarKey, avatarKeys, backgroundKey, bannerKey } from '../storage/blobs/keys.ts';
+import type { UserPatch, UsersRepository } from '../storage/db/users.repository.ts';
+import { MissingParameterError, UserNotFoundError, ProfileError } from './errors.ts';
+import { findImage } from './image-input.ts';
+import type { Params } from './params.ts';
+import { isTruthy } from './rules.ts';
+import type { User } from './user.ts';
+
+/** A blob write failed: nothing was switched (seed: "Write operation failed"). */
+export class WriteFailedError extends ProfileError {
+  override name = 'WriteFailedError';
+}
+/** users/profile_banner for a user without a banner. */
+export class NoBannerError extends ProfileError {
+  override name = 'NoBannerError';
+}
+
+export interface BannerSize {
+  w: number;
+  h: number;
+  url: string;
+}
+
+const CROP_PARAMS = ['width', 'height', 'offset_left', 'offset_top'] as const;
+
+/** Content-derived file name, like Twitter's: the same bytes always get the same name. */
+function contentName(bytes: Buffer): string {
+  return crypto.createHash('sha256').update(bytes).digest('base64url').slice(0, 12);
+}
+
+export function bannerKeys(stored: string): string[] {
+  return BANNER_POLICY.variants.map((v) => bannerKey(stored, v.name));
+}
+
+export class AppearanceService {
+  /** Last banner second handed out per user: uploads racing within one second get distinct keys. */
+  private readonly lastBannerSecond = new Map<string, number>();
+
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly blobs: BlobStore,
+    private readonly images: ImageProcessor,
+    private readonly ids: IdGenerator,
+    private readonly clock: Clock,
+    private readonly onCleanupError: (err: unknown, keys: readonly string[]) => void = () => {},
+  ) {}
+
+  /** POST account/update_profile_image. */
+  async updateAvatar(userId: string, params: Params): Promise<User> {
+    const bytes = findImage(params, ['image']);
+    if (bytes === undefined) throw new MissingParameterError(['image']);
+    const variants = await this.images.avatar(bytes);
+    const original = variants.find((v) => v.name === 'original')!;
+    const stored = `${this.ids.next()}/${contentName(original.bytes)}.${original.extension}`;
+    const writes = variants.map((v) => [avatarKey(stored, v.name === 'original' ? null : v.name), v] as const);
+    return this.writeThenSwitch(userId, writes, { profileImage: stored }, (before) =>
+      before.profileImage ? avatarKeys(before.profileImage) : [],
+    );
+  }
+
+  /** POST account/update_profile_background_image: image (or the seed's `file`), tile, use. */
+  async updateBackground(userId: string, params: Params): Promise<User> {
+    const bytes = findImage(params, ['image', 'file']);
+    const tile = params.get('tile');
+    const use = params.get('use');
+    if (bytes === undefined && tile === undefined && use === undefined) {
+      throw new MissingParameterError(['image', 'tile', 'use'], 'At least one of them is required.');
+    }
+    const patch: UserPatch = {};
+    if (tile !== undefined) patch.backgroundTile = isTruthy(tile);
+    if (use !== undefined) patch.useBackgroundImage = isTruthy(use);
+    if (bytes === undefined) {
+      // Twitter: "An error will be returned if you try to use a background image when one is
+      // not being uploaded or does not exist."
+      if (patch.useBackgroundImage === true) {
+        const current = await this.users.findById(userId);
+        if (!current) throw new UserNotFoundError();
+        if (current.backgroundImage === null) {
+          throw new MissingParameterError(['image'], 'use=true needs a background image, uploaded with this request or before.');
+        }
+      }
+      return this.switchOnly(userId, patch, () => []);
+    }
+    const image = await this.images.background(bytes);
+    const stored = `${this.ids.next()}/${contentName(image.bytes)}.${image.extension}`;
+    patch.backgroundImage = stored;
+    return this.writeThenSwitch(userId, [[backgroundKey(stored), image]], patch, (before) =>
+      before.backgroundImage ? [backgroundKey(before.backgroundImage)] : [],
+    );
+  }
+
+  /** POST account/update_profile_banner: banner, and the crop region all or none. */
+  async updateBanner(userId: string, params: Params): Promise<void> {
+    const bytes = findImage(params, ['banner']);
+    if (bytes === undefined) throw new MissingParameterError(['banner']);
+    const crop = parseCrop(params);
+    const variants = await this.images.banner(bytes, crop);
+    const current = await this.users.findById(userId);
+    if (!current) throw new UserNotFoundError();
+    const stored = `${userId}/${this.bannerTimestamp(userId, current.banner)}`;
+    await this.writeThenSwitch(userId, variants.map((v) => [bannerKey(stored, v.name), v] as const), { banner: stored }, (before) =>
+      before.banner ? bannerKeys(before.banner) : [],
+    );
+  }
+
+  /** POST account/remove_profile_banner. */
+  async removeBanner(userId: string): Promise<void> {
+    await this.switchOnly(userId, { banner: null }, (before) => (before.banner ? bannerKeys(before.banner) : []));
+  }
+
+  /** GET users/profile_banner: the sizes map, or NoBannerError. */
+  bannerSizes(user: User, bannerUrl: string | null): Record<string, BannerSize> {
+    if (user.banner === null || bannerUrl === null) throw new NoBannerError('This user has no profile banner.');
+    const sizes: Record<string, BannerSize> = {};
+    for (const v of BANNER_POLICY.variants) sizes[v.name] = { w: v.width, h: v.height, url: `${bannerUrl}/${v.name}` };
+    return sizes;
+  }
+
+  /**
+   * Unix seconds, as in Twitter's banner URLs, but never a value this process or the current
+   * banner already used: a key must not be written twice.
+   */
+  private bannerTimestamp(userId: string, current: string | null): number {
+    const now = Math.floor(this.clock.now() / 1000);
+    for (const [u, sec] of this.lastBannerSecond) if (sec < now - 5) this.lastBannerSecond.delete(u);
+    const currentSecond = current === null ? 0 : Number(current.split('/')[1]);
+    const s = Math.max(now, (this.lastBannerSecond.get(userId) ?? 0) + 1, currentSecond + 1);
+    this.lastBannerSecond.set(userId, s);
+    return s;
+  }
+
+  private async writeThenSwitch(
+    userId: string,
+    writes: ReadonlyArray<readonly [string, EncodedImage]>,
+    patch: UserPatch,
+    replaced: (before: User) => string[],
+  ): Promise<User> {
+    const keys = writes.map(([k]) => k);
+    const results = await Promise.allSettled(writes.map(([key, img]) => this.blobs.put(key, img.bytes, img.contentType)));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      await this.cleanup(keys);
+      throw new WriteFailedError('The image could not be stored.', { cause: failed.reason });
+    }
+    try {
+      // A replaced key can only equal a new one for identical bytes; never delete what we wrote.
+      return await this.switchOnly(userId, patch, (before) => replaced(before).filter((k) => !keys.includes(k)));
+    } catch (e) {
+      await this.cleanup(keys);
+      throw e;
+    }
+  }
+
+  private async switchOnly(userId: string, patch: UserPatch, replaced: (before: User) => string[]): Promise<User> {
+    const res = await this.users.updateReturningPrevious(userId, patch);
+    if (!res) throw new UserNotFoundError();
+    const stale = replaced(res.before);
+    if (stale.length > 0) await this.cleanup(stale);
+    return res.after;
+  }
+
+  /** Best effort: what cannot be deleted now is left to `plumage gc`. */
+  private async cleanup(keys: readonly string[]): Promise<void> {
+    try {
+      await this.blobs.delete(keys);
+    } catch (e) {
+      this.onCleanupError(e, keys);
+    }
+  }
+}
+
+function parseCrop(params: Params): BannerCrop | undefined {
+  const given = CROP_PARAMS.filter((p) => params.get(p) !== undefined);
+  if (given.length === 0) return undefined;
+  if (given.length < CROP_PARAMS.length) {
+    const missing = CROP_PARAMS.filter((p) => !given.includes(p));
+    throw new MissingParameterError(missing, 'width, height, offset_left and offset_top go together: give all four or none.');
+  }
+  const n = (p: (typeof CROP_PARAMS)[number]) => {
+    const raw = params.get(p)!.trim();
+    if (!/^\d{1,6}$/.test(raw)) throw new BannerCropOutOfBoundsError(`${p} must be a whole number of pixels`);
+    return Number(raw);
+  };
+  return { width: n('width'), height: n('height'), offset_left: n('offset_left'), offset_top: n('offset_top') };
+}
