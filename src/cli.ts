@@ -37,6 +37,22 @@ withConfigOptions(program.command('migrate'))
     }, { migrate: false });
   });
 
+withConfigOptions(program.command('gc'))
+  .description('delete stored images that no account references any more')
+  .option('--dry-run', 'only count what would be deleted')
+  .option('--grace-minutes <n>', 'keep unreferenced images younger than this (uploads in flight)', '60')
+  .option('--json', 'print the final counts as JSON')
+  .action(async function (this: Command) {
+    const o = this.opts();
+    if (!/^\d+$/.test(o.graceMinutes)) throw new CliError('--grace-minutes must be a whole number');
+    await withDeps(this, async (deps) => {
+      const progress = (p: { scanned: number; deleted: number }) => process.stderr.write(`gc: scanned ${p.scanned}, ${o.dryRun ? 'would delete' : 'deleted'} ${p.deleted}\n`);
+      const r = await deps.gc.run({ graceMs: Number(o.graceMinutes) * 60_000, dryRun: Boolean(o.dryRun), onProgress: progress });
+      if (o.json) process.stdout.write(`${JSON.stringify({ ...r, dry_run: Boolean(o.dryRun) })}\n`);
+      else process.stdout.write(`scanned ${r.scanned} blobs: ${r.kept} in use, ${r.young} too recent to judge, ${r.deleted} ${o.dryRun ? 'would be deleted' : 'deleted'}\n`);
+    });
+  });
+
 program.addCommand(usersCommand());
 program.addCommand(appsCommand());
 program.addCommand(tokensCommand());

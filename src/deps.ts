@@ -19,6 +19,7 @@ import { createImageProcessor, type ImageProcessor } from './images/index.ts';
 import type { BlobStore } from './storage/blobs/blob-store.ts';
 import { FsBlobStore } from './storage/blobs/fs-blob-store.ts';
 import path from 'node:path';
+import { GcService } from './maintenance/gc.service.ts';
 
 export interface Deps {
   config: Config;
@@ -31,6 +32,7 @@ export interface Deps {
   appearance: AppearanceService;
   images: ImageProcessor;
   blobs: BlobStore;
+  gc: GcService;
   close(): Promise<void>;
 }
 
@@ -71,6 +73,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     appearance: new AppearanceService(users, blobs, images, ids, clock, opts.onCleanupError),
     images,
     blobs,
+    gc: new GcService(users, blobs, clock),
     async close() {
       await nonces.close();
       await db.destroy();

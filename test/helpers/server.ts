@@ -6,7 +6,7 @@ import path from 'node:path';
 import http from 'node:http';
 import { TwitterApi } from 'twitter-api-v2';
 import { loadConfig, type ConfigInput } from '../../src/config.ts';
-import { createDeps, type Deps } from '../../src/deps.ts';
+import { createDeps, type Deps, type DepsOptions } from '../../src/deps.ts';
 import { buildApp } from '../../src/http/app.ts';
 import type { Clock } from '../../src/clock.ts';
 import type { FastifyInstance } from 'fastify';
@@ -35,10 +35,10 @@ export function tempDir(prefix = 'plumage-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-export async function startTestServer(input: ConfigInput = {}, opts: { clock?: Clock } = {}): Promise<TestServer> {
+export async function startTestServer(input: ConfigInput = {}, opts: DepsOptions & { clock?: Clock } = {}): Promise<TestServer> {
   const dataDir = input.dataDir ?? tempDir();
   const config = loadConfig({ port: '0', ...input, dataDir });
-  const deps = await createDeps(config, { clock: opts.clock });
+  const deps = await createDeps(config, opts);
   const app = await buildApp(deps);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const port = (app.server.address() as { port: number }).port;
