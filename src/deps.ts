@@ -11,6 +11,8 @@ import { UsersRepository } from './storage/db/users.repository.ts';
 import { AppsRepository, TokensRepository } from './storage/db/apps.repository.ts';
 import { MemoryNonceStore } from './storage/limits/memory-nonce-store.ts';
 import type { NonceStore } from './storage/limits/nonce-store.ts';
+import type { RateLimiter } from './storage/limits/rate-limiter.ts';
+import { MemoryRateLimiter } from './storage/limits/memory-rate-limiter.ts';
 import { AccountsService } from './accounts/accounts.service.ts';
 import { AuthService } from './auth/auth.service.ts';
 import { ProfileService } from './profile/profile.service.ts';
@@ -26,6 +28,7 @@ export interface Deps {
   clock: Clock;
   db: Kysely<Database>;
   nonces: NonceStore;
+  rateLimiter: RateLimiter;
   accounts: AccountsService;
   auth: AuthService;
   profile: ProfileService;
@@ -55,6 +58,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   const apps = new AppsRepository(db);
   const tokens = new TokensRepository(db);
   const nonces = new MemoryNonceStore(clock);
+  const rateLimiter = new MemoryRateLimiter(clock);
   const { limits } = config;
   const images = createImageProcessor({
     avatar: { maxBytes: limits.avatarBytes, maxPixels: limits.maxPixels },
@@ -67,6 +71,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     clock,
     db,
     nonces,
+    rateLimiter,
     accounts: new AccountsService(users, apps, tokens, ids, clock),
     auth: new AuthService(apps, tokens, users, nonces, clock, config.timestampSkew),
     profile: new ProfileService(users),
@@ -76,6 +81,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     gc: new GcService(users, blobs, clock),
     async close() {
       await nonces.close();
+      await rateLimiter.close();
       await db.destroy();
     },
   };

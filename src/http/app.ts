@@ -5,6 +5,7 @@ import { registerBodyParsers } from './plugins/body-parsers.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
 import { registerOAuth } from './plugins/oauth1.ts';
 import { registerParams } from './plugins/params.ts';
+import { registerRateLimit } from './plugins/rate-limit.ts';
 import './plugins/request-context.ts';
 import { registerAccountRoutes } from './routes/1.1/account.ts';
 import { registerUsersRoutes } from './routes/1.1/users.ts';
@@ -40,6 +41,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   registerErrorHandling(app);
   await registerBodyParsers(app, { bodyLimit: encodedSize(largestUpload), fileLimit: largestUpload + 1 });
   registerOAuth(app, deps.auth, config);
+  registerRateLimit(app, deps.rateLimiter);
   registerParams(app);
 
   registerAccountRoutes(app, deps.profile, config);

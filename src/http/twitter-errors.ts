@@ -5,6 +5,7 @@ import * as auth from '../auth/errors.ts';
 import * as profile from '../profile/errors.ts';
 import * as images from '../images/errors.ts';
 import { NoBannerError, WriteFailedError } from '../profile/appearance.service.ts';
+import { RateLimitExceededError } from './plugins/rate-limit.ts';
 
 export interface TwitterError {
   status: number;
@@ -45,6 +46,7 @@ const CATALOGUE = new Map<Function, Mapper>([
   [RequestTooLargeError, own(413, 193)],
   [MalformedRequestError, own(400, 214)],
   [ServiceUnavailableError, fixed(503, 130, 'Over capacity')],
+  [RateLimitExceededError, fixed(429, 88, 'Rate limit exceeded')],
   [WriteFailedError, fixed(500, 131, 'Internal error')],
   [NoBannerError, fixed(404, 34, 'Sorry, that page does not exist.')],
   // Image errors: Twitter published no codes for them; 38 and 193 are Twitter's own

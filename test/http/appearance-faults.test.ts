@@ -34,7 +34,7 @@ async function keys(store: FsBlobStore): Promise<string[]> {
   return out.sort();
 }
 
-function upload(server: TestServer, who: Credentials, name: string) {
+function upload(server: TestServer, who: Credentials, name: Parameters<typeof fixture>[0]) {
   const form = new FormData();
   form.append('image', new Blob([fixture(name)]), name);
   return signedFetch(server.url, who, 'POST', '/1.1/account/update_profile_image.json', { body: form });

@@ -12,6 +12,8 @@ declare module 'fastify' {
     auth?: 'user';
     /** A write: refused for read-only applications (403 / 261). */
     write?: boolean;
+    /** Requests per 15-minute window and access token; none when undefined. */
+    rateLimit?: number;
     /** Largest multipart file part this route reads, in bytes. */
     maxUploadBytes?: number;
   }

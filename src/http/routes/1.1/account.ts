@@ -7,7 +7,7 @@ import { presentUser } from '../../presenters.ts';
 import { mediaUrlsFor } from '../../media-urls.ts';
 import type { Config } from '../../../config.ts';
 import type { FastifyRequest } from 'fastify';
-import { registerEndpoint } from './route.ts';
+import { POST_LIMIT, registerEndpoint } from './route.ts';
 import type { User } from '../../../profile/user.ts';
 
 export function userView(config: Config, req: FastifyRequest, u: User, params: Params, self: boolean, includeEmail = false) {
@@ -20,16 +20,19 @@ export function registerAccountRoutes(app: FastifyInstance, profile: ProfileServ
   registerEndpoint(app, {
     method: 'GET',
     path: 'account/verify_credentials',
+    rateLimit: 75,
     handle: async ({ auth, params, req }) => userView(config, req, auth.user, params, true, isTruthy(params.get('include_email'))),
   });
   registerEndpoint(app, {
     method: 'POST',
     path: 'account/update_profile',
+    rateLimit: POST_LIMIT,
     handle: async ({ auth, params, req }) => userView(config, req, await profile.updateProfile(auth.user.id, params), params, false),
   });
   registerEndpoint(app, {
     method: 'POST',
     path: 'account/update_profile_colors',
+    rateLimit: POST_LIMIT,
     handle: async ({ auth, params, req }) => userView(config, req, await profile.updateColours(auth.user.id, params), params, false),
   });
 }

@@ -4,7 +4,7 @@ import type { Config } from '../../../config.ts';
 import type { AppearanceService } from '../../../profile/appearance.service.ts';
 import type { ProfileService } from '../../../profile/profile.service.ts';
 import { mediaUrlsFor } from '../../media-urls.ts';
-import { registerEndpoint } from './route.ts';
+import { POST_LIMIT, registerEndpoint } from './route.ts';
 import { userView } from './account.ts';
 
 /** Multipart file parts are read up to the endpoint's limit, plus one byte to tell it was over. */
@@ -13,18 +13,21 @@ export function registerAppearanceRoutes(app: FastifyInstance, appearance: Appea
   registerEndpoint(app, {
     method: 'POST',
     path: 'account/update_profile_image',
+    rateLimit: POST_LIMIT,
     maxUploadBytes: limits.avatarBytes + 1,
     handle: async ({ auth, params, req }) => userView(config, req, await appearance.updateAvatar(auth.user.id, params), params, false),
   });
   registerEndpoint(app, {
     method: 'POST',
     path: 'account/update_profile_background_image',
+    rateLimit: POST_LIMIT,
     maxUploadBytes: limits.backgroundBytes + 1,
     handle: async ({ auth, params, req }) => userView(config, req, await appearance.updateBackground(auth.user.id, params), params, false),
   });
   registerEndpoint(app, {
     method: 'POST',
     path: 'account/update_profile_banner',
+    rateLimit: POST_LIMIT,
     maxUploadBytes: limits.bannerBytes + 1,
     handle: async ({ auth, params, reply }) => {
       await appearance.updateBanner(auth.user.id, params);
@@ -36,6 +39,7 @@ export function registerAppearanceRoutes(app: FastifyInstance, appearance: Appea
   registerEndpoint(app, {
     method: 'POST',
     path: 'account/remove_profile_banner',
+    rateLimit: POST_LIMIT,
     handle: async ({ auth, reply }) => {
       await appearance.removeBanner(auth.user.id);
       reply.code(200).header('content-length', '0').send();
@@ -45,6 +49,7 @@ export function registerAppearanceRoutes(app: FastifyInstance, appearance: Appea
   registerEndpoint(app, {
     method: 'GET',
     path: 'users/profile_banner',
+    rateLimit: 180,
     handle: async ({ auth, params, req }) => {
       // Without user_id or screen_name: the authenticating user's own banner.
       const user = params.get('user_id') !== undefined || params.get('screen_name') !== undefined ? await profile.show(params) : await profile.byId(auth.user.id);

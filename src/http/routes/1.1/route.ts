@@ -5,6 +5,12 @@ import type { AuthContext } from '../../../auth/auth.service.ts';
 import type { Params } from '../../../profile/params.ts';
 import { toJson } from '../../presenters.ts';
 
+/**
+ * Twitter never published numbers for its POST account endpoints ("account limits"); this is
+ * Plumage's ceiling per token and 15 minutes. GET limits are Twitter's 2018+ figures.
+ */
+export const POST_LIMIT = 300;
+
 export interface EndpointContext {
   auth: AuthContext;
   params: Params;
@@ -17,6 +23,8 @@ export interface Endpoint {
   /** Path under /1.1 without the .json suffix, e.g. "account/verify_credentials". */
   path: string;
   maxUploadBytes?: number;
+  /** Requests per 15-minute window and token (reference §6). */
+  rateLimit: number;
   /** Returns the JSON value to send (200), or undefined when the handler sent the reply. */
   handle(ctx: EndpointContext): Promise<unknown>;
 }
@@ -28,7 +36,7 @@ export function registerEndpoint(app: FastifyInstance, e: Endpoint): void {
     if (value === undefined) return reply;
     return reply.type('application/json; charset=utf-8').send(toJson(value));
   };
-  const config = { auth: 'user' as const, write: e.method === 'POST', maxUploadBytes: e.maxUploadBytes };
+  const config = { auth: 'user' as const, write: e.method === 'POST', maxUploadBytes: e.maxUploadBytes, rateLimit: e.rateLimit };
   for (const url of [`/1.1/${e.path}.json`, `/1.1/${e.path}`]) {
     app.route({ method: e.method, url, config, handler });
   }

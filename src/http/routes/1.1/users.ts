@@ -9,6 +9,7 @@ export function registerUsersRoutes(app: FastifyInstance, profile: ProfileServic
   registerEndpoint(app, {
     method: 'GET',
     path: 'users/show',
+    rateLimit: 900,
     handle: async ({ params, req }) => userView(config, req, await profile.show(params), params, false),
   });
 }
