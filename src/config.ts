@@ -21,6 +21,21 @@ export interface Config {
   readonly requireTls: boolean;
   readonly logLevel: string;
   /** Upload limits in decoded bytes and pixels. */
+  /** PostgreSQL instead of the embedded SQLite file, when set. */
+  readonly database: { readonly url: string; readonly poolSize: number } | null;
+  /** Redis for nonces and rate-limit counters, when set (else in-process). */
+  readonly redisUrl: string | null;
+  /** S3-compatible object storage for images, when set (else <data dir>/media). */
+  readonly s3: {
+    readonly endpoint: string | undefined;
+    readonly bucket: string;
+    readonly region: string;
+    readonly accessKeyId: string | undefined;
+    readonly secretAccessKey: string | undefined;
+    readonly forcePathStyle: boolean;
+  } | null;
+  /** Base URL of media (a CDN or public bucket) instead of serving it through Plumage. */
+  readonly mediaUrl: string | null;
   readonly limits: {
     readonly avatarBytes: number;
     readonly backgroundBytes: number;
@@ -45,6 +60,16 @@ const KEYS = {
   timestampSkew: 'PLUMAGE_TIMESTAMP_SKEW',
   requireTls: 'PLUMAGE_REQUIRE_TLS',
   logLevel: 'PLUMAGE_LOG_LEVEL',
+  databaseUrl: 'PLUMAGE_DATABASE_URL',
+  databasePoolSize: 'PLUMAGE_DATABASE_POOL_SIZE',
+  redisUrl: 'PLUMAGE_REDIS_URL',
+  s3Endpoint: 'PLUMAGE_S3_ENDPOINT',
+  s3Bucket: 'PLUMAGE_S3_BUCKET',
+  s3Region: 'PLUMAGE_S3_REGION',
+  s3AccessKeyId: 'PLUMAGE_S3_ACCESS_KEY_ID',
+  s3SecretAccessKey: 'PLUMAGE_S3_SECRET_ACCESS_KEY',
+  s3ForcePathStyle: 'PLUMAGE_S3_FORCE_PATH_STYLE',
+  mediaUrl: 'PLUMAGE_MEDIA_URL',
   avatarBytes: 'PLUMAGE_MAX_AVATAR_BYTES',
   backgroundBytes: 'PLUMAGE_MAX_BACKGROUND_BYTES',
   bannerBytes: 'PLUMAGE_MAX_BANNER_BYTES',
@@ -114,8 +139,35 @@ export function loadConfig(input: ConfigInput, cwd = process.cwd()): Config {
   const logLevel = input.logLevel ?? 'info';
   if (!LOG_LEVELS.has(logLevel)) throw new ConfigError(`${KEYS.logLevel} must be one of ${[...LOG_LEVELS].join(', ')}`);
 
+  const database = input.databaseUrl === undefined ? null : Object.freeze({
+    url: checkUrl(KEYS.databaseUrl, input.databaseUrl, ['postgres:', 'postgresql:']),
+    poolSize: parseInt10(KEYS.databasePoolSize, input.databasePoolSize, 10, 1, 1000),
+  });
+  const redisUrl = input.redisUrl === undefined ? null : checkUrl(KEYS.redisUrl, input.redisUrl, ['redis:', 'rediss:']);
+  const s3Given = [input.s3Endpoint, input.s3Bucket, input.s3AccessKeyId, input.s3SecretAccessKey].some((v) => v !== undefined);
+  if (s3Given && input.s3Bucket === undefined) throw new ConfigError(`${KEYS.s3Bucket} is required with the other PLUMAGE_S3_* variables`);
+  if ((input.s3AccessKeyId === undefined) !== (input.s3SecretAccessKey === undefined)) {
+    throw new ConfigError(`${KEYS.s3AccessKeyId} and ${KEYS.s3SecretAccessKey} must be given together`);
+  }
+  if (input.s3Bucket !== undefined && !/^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$/.test(input.s3Bucket)) {
+    throw new ConfigError(`${KEYS.s3Bucket} is not a valid bucket name: "${input.s3Bucket}"`);
+  }
+  const s3 = input.s3Bucket === undefined ? null : Object.freeze({
+    endpoint: input.s3Endpoint === undefined ? undefined : checkUrl(KEYS.s3Endpoint, input.s3Endpoint, ['http:', 'https:']),
+    bucket: input.s3Bucket,
+    region: input.s3Region ?? 'us-east-1',
+    accessKeyId: input.s3AccessKeyId,
+    secretAccessKey: input.s3SecretAccessKey,
+    forcePathStyle: parseBool(KEYS.s3ForcePathStyle, input.s3ForcePathStyle, input.s3Endpoint !== undefined),
+  });
+  const mediaUrl = input.mediaUrl === undefined ? null : checkUrl(KEYS.mediaUrl, input.mediaUrl, ['http:', 'https:']).replace(/\/+$/, '');
+
   const MB = 1024 * 1024;
   return Object.freeze({
+    database,
+    redisUrl,
+    s3,
+    mediaUrl,
     host,
     port,
     dataDir,
@@ -134,6 +186,18 @@ export function loadConfig(input: ConfigInput, cwd = process.cwd()): Config {
       maxPixels: parseInt10(KEYS.maxPixels, input.maxPixels, 50_000_000, 1, 1_000_000_000),
     }),
   });
+}
+
+/** A URL with one of the given schemes; the message never repeats it (it may hold a password). */
+function checkUrl(name: string, raw: string, schemes: readonly string[]): string {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} is not a URL`);
+  }
+  if (!schemes.includes(u.protocol)) throw new ConfigError(`${name} must start with ${schemes.map((x) => `${x}//`).join(' or ')}`);
+  return raw;
 }
 
 function normalizePublicUrl(raw: string): string {
@@ -164,6 +228,16 @@ export const CONFIG_VARIABLES: ReadonlyArray<readonly [string, string]> = [
   [KEYS.timestampSkew, 'seconds an oauth_timestamp may be off (300)'],
   [KEYS.requireTls, 'answer plain-HTTP API calls with 403 code 92 (false)'],
   [KEYS.logLevel, 'fatal|error|warn|info|debug|trace|silent (info)'],
+  [KEYS.databaseUrl, 'postgres://… : use PostgreSQL instead of SQLite'],
+  [KEYS.databasePoolSize, 'PostgreSQL connections per node (10)'],
+  [KEYS.redisUrl, 'redis://… : nonces and rate limits in Redis (shared by nodes)'],
+  [KEYS.s3Endpoint, 'S3-compatible endpoint URL (AWS when unset)'],
+  [KEYS.s3Bucket, 'bucket for images: use S3 instead of <data dir>/media'],
+  [KEYS.s3Region, 'bucket region (us-east-1)'],
+  [KEYS.s3AccessKeyId, 'S3 access key id (else the AWS default chain)'],
+  [KEYS.s3SecretAccessKey, 'S3 secret access key'],
+  [KEYS.s3ForcePathStyle, 'path-style bucket URLs (true with an endpoint)'],
+  [KEYS.mediaUrl, 'base URL of a CDN or public bucket serving the images'],
   [KEYS.avatarBytes, 'largest profile image, decoded bytes (716800)'],
   [KEYS.backgroundBytes, 'largest background image, decoded bytes (819200)'],
   [KEYS.bannerBytes, 'largest banner, decoded bytes (5242880)'],

@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import type { Config } from './config.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { IdGenerator } from './ids.ts';
-import { openSqlite } from './storage/db/dialect.ts';
+import { openDatabase } from './storage/db/dialect.ts';
 import { migrateToLatest } from './storage/db/migrate.ts';
 import type { Database } from './storage/db/schema.ts';
 import { UsersRepository } from './storage/db/users.repository.ts';
@@ -43,6 +43,8 @@ export interface DepsOptions {
   clock?: Clock;
   /** Apply pending migrations (the server and `plumage migrate` do; other commands too). */
   migrate?: boolean;
+  /** Where adapters report trouble that is not tied to a request. */
+  log?: { warn(obj: object, msg: string): void };
   /** Replaces the configured blob store (fault tests wrap the real one). */
   blobs?: BlobStore;
   /** Told about blobs that could not be deleted after a switch (gc collects them later). */
@@ -51,10 +53,10 @@ export interface DepsOptions {
 
 export async function createDeps(config: Config, opts: DepsOptions = {}): Promise<Deps> {
   const clock = opts.clock ?? systemClock;
-  const db = openSqlite(config.dataDir);
+  const { db, lockRows } = openDatabase(config, (err) => opts.log?.warn({ err: err.message }, 'database connection lost; reconnecting on demand'));
   if (opts.migrate !== false) await migrateToLatest(db);
   const ids = new IdGenerator(clock);
-  const users = new UsersRepository(db);
+  const users = new UsersRepository(db, lockRows);
   const apps = new AppsRepository(db);
   const tokens = new TokensRepository(db);
   const nonces = new MemoryNonceStore(clock);

@@ -21,6 +21,9 @@ const FLAGS: ReadonlyArray<readonly [keyof ConfigInput, string, string]> = [
   ['timestampSkew', '--timestamp-skew <seconds>', 'OAuth timestamp window (PLUMAGE_TIMESTAMP_SKEW)'],
   ['requireTls', '--require-tls <bool>', 'refuse plain-HTTP API calls (PLUMAGE_REQUIRE_TLS)'],
   ['logLevel', '--log-level <level>', 'log level (PLUMAGE_LOG_LEVEL)'],
+  ['databaseUrl', '--database-url <url>', 'PostgreSQL URL (PLUMAGE_DATABASE_URL)'],
+  ['redisUrl', '--redis-url <url>', 'Redis URL (PLUMAGE_REDIS_URL)'],
+  ['mediaUrl', '--media-url <url>', 'CDN base URL for images (PLUMAGE_MEDIA_URL)'],
 ];
 
 const FLAG_KEY = (flag: string) => flag.slice(2).split(' ')[0]!.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());

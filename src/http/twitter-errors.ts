@@ -23,9 +23,6 @@ export class RequestTooLargeError extends Error {
 export class MalformedRequestError extends Error {
   override name = 'MalformedRequestError';
 }
-export class ServiceUnavailableError extends Error {
-  override name = 'ServiceUnavailableError';
-}
 
 type Mapper = (e: Error) => TwitterError;
 const fixed = (status: number, code: number, message: string): Mapper => () => ({ status, code, message });
@@ -45,7 +42,6 @@ const CATALOGUE = new Map<Function, Mapper>([
   [PageNotFoundError, fixed(404, 34, 'Sorry, that page does not exist.')],
   [RequestTooLargeError, own(413, 193)],
   [MalformedRequestError, own(400, 214)],
-  [ServiceUnavailableError, fixed(503, 130, 'Over capacity')],
   [RateLimitExceededError, fixed(429, 88, 'Rate limit exceeded')],
   [WriteFailedError, fixed(500, 131, 'Internal error')],
   [NoBannerError, fixed(404, 34, 'Sorry, that page does not exist.')],
@@ -61,6 +57,7 @@ const CATALOGUE = new Map<Function, Mapper>([
 ]);
 
 export const INTERNAL_ERROR: TwitterError = { status: 500, code: 131, message: 'Internal error' };
+export const OVER_CAPACITY: TwitterError = { status: 503, code: 130, message: 'Over capacity' };
 
 /** The Twitter answer for an error, or undefined when it is not a known one. */
 export function toTwitterError(e: unknown): TwitterError | undefined {

@@ -36,7 +36,7 @@ const CROP_PARAMS = ['width', 'height', 'offset_left', 'offset_top'] as const;
 
 /** Content-derived file name, like Twitter's: the same bytes always get the same name. */
 function contentName(bytes: Buffer): string {
-  return crypto.createHash('sha256').update(bytes).digest('base64url').slice(0, 12);
+  return crypto.createHash('sha256').update(bytes).digest('hex').slice(0, 16);
 }
 
 export function bannerKeys(stored: string): string[] {

@@ -2,7 +2,8 @@
 // Twitter's status. Client mistakes keep their 4xx; anything unexpected is logged and answered
 // 500 / 131 without details.
 import type { FastifyInstance } from 'fastify';
-import { INTERNAL_ERROR, PageNotFoundError, errorBody, toTwitterError, type TwitterError } from '../twitter-errors.ts';
+import { INTERNAL_ERROR, OVER_CAPACITY, PageNotFoundError, errorBody, toTwitterError, type TwitterError } from '../twitter-errors.ts';
+import { storageOutage } from '../../storage/unavailable.ts';
 
 /** Fastify's own client errors (bad framing, limits, unknown media types) keep their status. */
 function frameworkError(e: { statusCode?: number; code?: string; message: string }): TwitterError | undefined {
@@ -19,7 +20,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
   });
   app.setErrorHandler(async (error, req, reply) => {
     let t = toTwitterError(error) ?? frameworkError(error as never);
-    if (t === undefined) {
+    const outage = t === undefined ? storageOutage(error) : null;
+    if (outage !== null) {
+      req.log.error({ store: outage, reason: (error as Error).message }, `${outage} unreachable: answering 503 until it is back`);
+      t = OVER_CAPACITY;
+    } else if (t === undefined) {
       req.log.error({ err: error }, 'unhandled error');
       t = INTERNAL_ERROR;
     } else if (t.status >= 500) {

@@ -1,9 +1,18 @@
-// Builds the Kysely instance for the configured engine: SQLite in the data folder by default.
+// Builds the Kysely instance for the configured engine: SQLite in the data folder by default,
+// PostgreSQL when PLUMAGE_DATABASE_URL is set. Both run the same migrations and queries.
 import fs from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import type { Database } from './schema.ts';
+
+export interface OpenDatabase {
+  db: Kysely<Database>;
+  /** The engine takes row locks (SELECT … FOR UPDATE); SQLite serialises writers instead. */
+  lockRows: boolean;
+}
 
 export function openSqlite(dataDir: string): Kysely<Database> {
   fs.mkdirSync(dataDir, { recursive: true });
@@ -16,4 +25,31 @@ export function openSqlite(dataDir: string): Kysely<Database> {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+}
+
+export function openPostgres(url: string, poolSize: number, onIdleError: (err: Error) => void): Kysely<Database> {
+  // libpq falls back to the login name when the URL names no user; node-postgres reads $USER,
+  // which services often lack.
+  const withUser = new URL(url);
+  if (!withUser.username) withUser.username = os.userInfo().username;
+  const pool = new pg.Pool({
+    connectionString: withUser.toString(),
+    max: poolSize,
+    // Fail fast when PostgreSQL is down (503 / 130) instead of queueing requests; the pool
+    // opens fresh connections by itself when it is back.
+    connectionTimeoutMillis: 3000,
+    idleTimeoutMillis: 30_000,
+    query_timeout: 15_000,
+  });
+  // An idle connection dropped by the server must not crash the process.
+  pool.on('error', onIdleError);
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+export function openDatabase(
+  config: { dataDir: string; database: { url: string; poolSize: number } | null },
+  onIdleError: (err: Error) => void = () => {},
+): OpenDatabase {
+  if (config.database) return { db: openPostgres(config.database.url, config.database.poolSize, onIdleError), lockRows: true };
+  return { db: openSqlite(config.dataDir), lockRows: false };
 }
