@@ -9,6 +9,12 @@ import { migrateToLatest } from './storage/db/migrate.ts';
 import { ProfileError } from './profile/errors.ts';
 import { AppNameError, AppNotFoundError, TokenNotFoundError } from './accounts/accounts.service.ts';
 
+// A closed pipe (`plumage … | head`) ends the output, not in a stack trace.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 const program = new Command('plumage')
   .description('A Twitter REST API v1.1 server for profile appearance')
   .showHelpAfterError()

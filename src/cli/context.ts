@@ -24,6 +24,10 @@ const FLAGS: ReadonlyArray<readonly [keyof ConfigInput, string, string]> = [
   ['databaseUrl', '--database-url <url>', 'PostgreSQL URL (PLUMAGE_DATABASE_URL)'],
   ['redisUrl', '--redis-url <url>', 'Redis URL (PLUMAGE_REDIS_URL)'],
   ['mediaUrl', '--media-url <url>', 'CDN base URL for images (PLUMAGE_MEDIA_URL)'],
+  ['avatarBytes', '--max-avatar-bytes <n>', 'largest profile image (PLUMAGE_MAX_AVATAR_BYTES)'],
+  ['backgroundBytes', '--max-background-bytes <n>', 'largest background image (PLUMAGE_MAX_BACKGROUND_BYTES)'],
+  ['bannerBytes', '--max-banner-bytes <n>', 'largest banner (PLUMAGE_MAX_BANNER_BYTES)'],
+  ['maxPixels', '--max-pixels <n>', 'largest image in pixels (PLUMAGE_MAX_PIXELS)'],
 ];
 
 const FLAG_KEY = (flag: string) => flag.slice(2).split(' ')[0]!.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());

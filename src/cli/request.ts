@@ -117,8 +117,16 @@ export function requestCommand(): Command {
         const cause = (e as { cause?: { code?: string; message?: string } }).cause;
         throw new CliError(`cannot reach ${url.origin}: ${cause?.code ?? cause?.message ?? (e as Error).message}`);
       }
-      const text = await res.text();
       process.stdout.write(`HTTP ${res.status} ${res.statusText}\n`);
+      const type = res.headers.get('content-type') ?? '';
+      if (!/json|text/.test(type)) {
+        // Media: say what came back rather than writing binary to a terminal.
+        const bytes = Buffer.from(await res.arrayBuffer());
+        if (bytes.length > 0) process.stdout.write(`(${bytes.length} bytes of ${type || 'unknown type'})\n`);
+        if (res.status >= 400) process.exitCode = 1;
+        return;
+      }
+      const text = await res.text();
       if (text !== '') {
         let shown = text;
         try {

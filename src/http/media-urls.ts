@@ -7,27 +7,36 @@ export type AvatarSize = 'normal' | 'bigger' | 'mini' | '400x400';
 
 export const DEFAULT_AVATAR_PATH = '/sticky/default_profile_images/default_profile';
 
+type UrlConfig = Pick<Config, 'publicUrl' | 'publicHttpsUrl'> & { mediaUrl?: string | null };
+
 export class MediaUrls {
-  constructor(private readonly config: Pick<Config, 'publicUrl' | 'publicHttpsUrl'>) {}
+  constructor(private readonly config: UrlConfig) {}
+
+  /** Uploaded images live at PLUMAGE_MEDIA_URL (a CDN or public bucket) when it is set. */
+  private blobBase(https: boolean): string {
+    const m = this.config.mediaUrl;
+    if (m) return https ? m.replace(/^http:/, 'https:') : m;
+    return https ? this.config.publicHttpsUrl : this.config.publicUrl;
+  }
 
   /** `_normal` (what the user object carries) unless another size is asked for. */
   avatar(u: User, https: boolean, size: AvatarSize = 'normal'): string {
-    const base = https ? this.config.publicHttpsUrl : this.config.publicUrl;
-    if (u.profileImage === null) return `${base}${DEFAULT_AVATAR_PATH}_${size}.png`;
+    // The default avatar is drawn by Plumage and served by it, never from the bucket.
+    if (u.profileImage === null) return `${https ? this.config.publicHttpsUrl : this.config.publicUrl}${DEFAULT_AVATAR_PATH}_${size}.png`;
+    const base = this.blobBase(https);
     const dot = u.profileImage.lastIndexOf('.');
     return `${base}/profile_images/${u.profileImage.slice(0, dot)}_${size}${u.profileImage.slice(dot)}`;
   }
 
   background(u: User, https: boolean): string | null {
     if (u.backgroundImage === null) return null;
-    const base = https ? this.config.publicHttpsUrl : this.config.publicUrl;
-    return `${base}/profile_background_images/${u.backgroundImage}`;
+    return `${this.blobBase(https)}/profile_background_images/${u.backgroundImage}`;
   }
 
   /** Twitter always handed out the https form of the banner URL. */
   banner(u: User): string | null {
     if (u.banner === null) return null;
-    return `${this.config.publicHttpsUrl}/profile_banners/${u.banner}`;
+    return `${this.blobBase(true)}/profile_banners/${u.banner}`;
   }
 }
 
@@ -36,8 +45,9 @@ export class MediaUrls {
  * scheme and host the client used (so a server reached as localhost, by LAN address or on an
  * ephemeral port hands out URLs that work for that client).
  */
-export function mediaUrlsFor(config: Pick<Config, 'publicUrl' | 'publicHttpsUrl' | 'publicUrlExplicit'>, req: { protocol: string; host: string }): MediaUrls {
+export function mediaUrlsFor(config: UrlConfig & Pick<Config, 'publicUrlExplicit'>, req: { protocol: string; host: string }): MediaUrls {
   if (config.publicUrlExplicit || !req.host) return new MediaUrls(config);
   const base = `${req.protocol}://${req.host}`;
-  return new MediaUrls({ publicUrl: base, publicHttpsUrl: req.protocol === 'https' ? base : config.publicHttpsUrl.startsWith('https:') ? base.replace(/^http:/, 'https:') : base });
+  const httpsBase = req.protocol === 'https' ? base : config.publicHttpsUrl.startsWith('https:') ? base.replace(/^http:/, 'https:') : base;
+  return new MediaUrls({ publicUrl: base, publicHttpsUrl: httpsBase, mediaUrl: config.mediaUrl });
 }

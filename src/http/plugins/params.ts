@@ -1,11 +1,13 @@
 // Merges a request's parameters from the query string, the urlencoded body and multipart
 // parts into one Params (first occurrence wins), after authentication succeeded. File parts
-// are buffered up to the route's upload limit; a larger one is refused with 413.
+// are buffered up to the route's upload limit; a larger one is refused as too large (413)
+// without reading the rest.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { MapParams, type Params } from '../../profile/params.ts';
 import { parseFormPairs } from '../../oauth1/percent-encode.ts';
 import { FormBody } from './body-parsers.ts';
 import { MalformedRequestError, RequestTooLargeError } from '../twitter-errors.ts';
+import { ImageTooLargeError } from '../../images/errors.ts';
 
 async function readParams(req: FastifyRequest): Promise<Params> {
   const values = new Map<string, string>();
@@ -20,7 +22,7 @@ async function readParams(req: FastifyRequest): Promise<Params> {
   if (req.isMultipart()) {
     const limit = req.routeOptions.config.maxUploadBytes;
     try {
-      for await (const part of req.parts(limit === undefined ? undefined : { limits: { fileSize: limit } })) {
+      for await (const part of req.parts(limit === undefined ? undefined : { limits: { fileSize: limit + 1 } })) {
         if (part.type === 'file') {
           // busboy calls a part without a filename a field unless it has a content type;
           // tweepy's and twitter-api-v2's odd parts arrive here either way (clients.md §7.1).
@@ -31,6 +33,8 @@ async function readParams(req: FastifyRequest): Promise<Params> {
         }
       }
     } catch (e) {
+      // A file part over the endpoint's limit is an image that is too large, whatever carried it.
+      if (limit !== undefined && (e as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw new ImageTooLargeError(limit);
       throw translateMultipartError(e);
     }
   }

@@ -14,7 +14,7 @@ declare module 'fastify' {
     write?: boolean;
     /** Requests per 15-minute window and access token; none when undefined. */
     rateLimit?: number;
-    /** Largest multipart file part this route reads, in bytes. */
+    /** Largest image this route accepts, in decoded bytes (multipart parts stop one byte later). */
     maxUploadBytes?: number;
   }
 }

@@ -7,28 +7,27 @@ import { mediaUrlsFor } from '../../media-urls.ts';
 import { POST_LIMIT, registerEndpoint } from './route.ts';
 import { userView } from './account.ts';
 
-/** Multipart file parts are read up to the endpoint's limit, plus one byte to tell it was over. */
 export function registerAppearanceRoutes(app: FastifyInstance, appearance: AppearanceService, profile: ProfileService, config: Config): void {
   const { limits } = config;
   registerEndpoint(app, {
     method: 'POST',
     path: 'account/update_profile_image',
     rateLimit: POST_LIMIT,
-    maxUploadBytes: limits.avatarBytes + 1,
+    maxUploadBytes: limits.avatarBytes,
     handle: async ({ auth, params, req }) => userView(config, req, await appearance.updateAvatar(auth.user.id, params), params, false),
   });
   registerEndpoint(app, {
     method: 'POST',
     path: 'account/update_profile_background_image',
     rateLimit: POST_LIMIT,
-    maxUploadBytes: limits.backgroundBytes + 1,
+    maxUploadBytes: limits.backgroundBytes,
     handle: async ({ auth, params, req }) => userView(config, req, await appearance.updateBackground(auth.user.id, params), params, false),
   });
   registerEndpoint(app, {
     method: 'POST',
     path: 'account/update_profile_banner',
     rateLimit: POST_LIMIT,
-    maxUploadBytes: limits.bannerBytes + 1,
+    maxUploadBytes: limits.bannerBytes,
     handle: async ({ auth, params, reply }) => {
       await appearance.updateBanner(auth.user.id, params);
       // An empty success body must say Content-Length: 0 (twitter-lite fails on empty chunked).

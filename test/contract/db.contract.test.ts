@@ -1,0 +1,122 @@
+// One contract for the SQL layer, run against every engine: SQLite (embedded) and PostgreSQL.
+// Repositories must behave the same whichever database is behind them.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import type { Kysely } from 'kysely';
+import { openDatabase } from '../../src/storage/db/dialect.ts';
+import { migrateToLatest } from '../../src/storage/db/migrate.ts';
+import type { Database } from '../../src/storage/db/schema.ts';
+import { UsersRepository } from '../../src/storage/db/users.repository.ts';
+import { AppsRepository, TokensRepository } from '../../src/storage/db/apps.repository.ts';
+import { AccountsService } from '../../src/accounts/accounts.service.ts';
+import { IdGenerator } from '../../src/ids.ts';
+import { systemClock } from '../../src/clock.ts';
+import { tempDir } from '../helpers/server.ts';
+import { createTestDatabase } from '../helpers/postgres.ts';
+import { serviceMissing } from '../helpers/services.ts';
+
+interface Engine {
+  db: Kysely<Database>;
+  lockRows: boolean;
+  close(): Promise<void>;
+}
+
+function contract(name: string, open: () => Promise<Engine>, skip: string | false = false) {
+  describe(`SQL contract: ${name}`, { skip }, () => {
+    let e: Engine;
+    let users: UsersRepository;
+    let accounts: AccountsService;
+    let tokens: TokensRepository;
+    before(async () => {
+      e = await open();
+      await migrateToLatest(e.db);
+      users = new UsersRepository(e.db, e.lockRows);
+      tokens = new TokensRepository(e.db);
+      accounts = new AccountsService(users, new AppsRepository(e.db), tokens, new IdGenerator(systemClock), systemClock);
+    });
+    after(() => e.close());
+
+    test('migrations are idempotent', async () => {
+      assert.deepEqual(await migrateToLatest(e.db), []);
+    });
+
+    test('users: insert, find by id and by screen name in any case, list in id order', async () => {
+      const a = await accounts.addUser({ screenName: 'Alice', name: 'Alice ☃', url: 'example.org' });
+      const b = await accounts.addUser({ screenName: 'bob' });
+      assert.deepEqual(await users.findById(a.id), a);
+      assert.deepEqual(await users.findByScreenName('ALICE'), a);
+      assert.equal(await users.findByScreenName('nobody'), undefined);
+      const listed = (await users.list()).map((u) => u.id);
+      assert.deepEqual(listed.filter((id) => id === a.id || id === b.id), [a.id, b.id]);
+      await assert.rejects(accounts.addUser({ screenName: 'alice' }), /already taken/);
+      assert.equal(typeof a.createdAt, 'number');
+    });
+
+    test('updates change only the given columns and return the new row', async () => {
+      const u = await accounts.addUser({ screenName: 'carol', name: 'Carol' });
+      const after1 = await users.update(u.id, { colours: { link: 'FF0000' }, backgroundTile: true });
+      assert.equal(after1?.colours.link, 'FF0000');
+      assert.equal(after1?.colours.text, u.colours.text);
+      assert.equal(after1?.backgroundTile, true);
+      assert.equal(after1?.name, 'Carol');
+      assert.equal(await users.update('1', { name: 'x' }), undefined);
+    });
+
+    test('updateReturningPrevious reports exactly the value each switch replaced, under concurrency', async () => {
+      const u = await accounts.addUser({ screenName: 'dave' });
+      const values = Array.from({ length: 20 }, (_, i) => `${1000 + i}/img.png`);
+      const results = await Promise.all(values.map((v) => users.updateReturningPrevious(u.id, { profileImage: v })));
+      // The replaced values form one chain: each value replaced exactly once, except the last.
+      const replaced = results.map((r) => r!.before.profileImage);
+      assert.equal(replaced.filter((v) => v === null).length, 1);
+      const final = (await users.findById(u.id))!.profileImage;
+      assert.deepEqual(new Set([...replaced.filter((v) => v !== null), final]), new Set(values));
+    });
+
+    test('concurrent updates of different fields never undo each other', async () => {
+      const u = await accounts.addUser({ screenName: 'erin' });
+      await Promise.all([
+        users.update(u.id, { colours: { background: '000000' } }),
+        users.updateReturningPrevious(u.id, { profileImage: '77/a.png' }),
+        users.update(u.id, { location: 'Here' }),
+        users.updateReturningPrevious(u.id, { banner: `${u.id}/123` }),
+      ]);
+      const after = (await users.findById(u.id))!;
+      assert.equal(after.colours.background, '000000');
+      assert.equal(after.profileImage, '77/a.png');
+      assert.equal(after.location, 'Here');
+      assert.equal(after.banner, `${u.id}/123`);
+      const refs = await users.referencedImages();
+      assert.ok(refs.profileImages.includes('77/a.png'));
+      assert.ok(refs.banners.includes(`${u.id}/123`));
+    });
+
+    test('apps and tokens: issue, find, revoke once, local credentials reused', async () => {
+      await accounts.addUser({ screenName: 'frank' });
+      const app = await accounts.addApp('client', 'read');
+      const { token } = await accounts.issueToken(app.consumerKey, 'frank');
+      assert.equal(token.accessLevel, 'read');
+      assert.deepEqual(await tokens.find(token.token), token);
+      await accounts.revokeToken(token.token);
+      assert.notEqual((await tokens.find(token.token))!.revokedAt, null);
+      await assert.rejects(accounts.revokeToken(token.token));
+      const one = await accounts.localCredentials('frank');
+      const two = await accounts.localCredentials('FRANK');
+      assert.equal(one.token.token, two.token.token);
+      assert.equal(one.app.accessLevel, 'read-write');
+    });
+  });
+}
+
+contract('SQLite', async () => {
+  const dir = tempDir();
+  const { db, lockRows } = openDatabase({ dataDir: dir, database: null });
+  return { db, lockRows, close: async () => { await db.destroy(); fs.rmSync(dir, { recursive: true, force: true }); } };
+});
+
+contract('PostgreSQL', async () => {
+  const t = await createTestDatabase();
+  const { db, lockRows } = openDatabase({ dataDir: '', database: { url: t.url, poolSize: 5 } });
+  return { db, lockRows, close: async () => { await db.destroy(); await t.drop(); } };
+}, await serviceMissing('postgres'));

@@ -1,0 +1,306 @@
+// tweepy (Debian python3-tweepy, unmodified) through the seed's three image/colour endpoints and
+// the banner calls, over native HTTPS as tweepy-tls.test.ts does: tweepy sends each image as a
+// multipart file part (no part Content-Type) and every other parameter in the query string.
+// The served media are fetched over TLS with the test certificate and decoded with sharp.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import https from 'node:https';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { startTestServer, tempDir } from '../helpers/server.ts';
+import { fixturePath } from '../fixtures/images.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const CLIENT = path.join(here, 'tweepy_images.py');
+// The Debian interpreter: python3-tweepy is installed for it, not for whatever python3 is first on PATH.
+const PYTHON = '/usr/bin/python3';
+// A bound on each child process, so a wedged child fails the test instead of hanging the suite.
+const CHILD_LIMIT_MS = 90_000;
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { ...opts, timeout: CHILD_LIMIT_MS, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const e = err as (NodeJS.ErrnoException & { code?: number | string; signal?: NodeJS.Signals | null }) | null;
+      if (e && typeof e.code === 'string') {
+        // The program could not be started at all (ENOENT and the like).
+        resolve({ code: null, signal: null, stdout: String(stdout), stderr: `${String(stderr)}${e.message}` });
+        return;
+      }
+      resolve({ code: e ? (e.code as number | undefined) ?? null : 0, signal: e?.signal ?? null, stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
+}
+
+/** The environment for the Debian interpreter: no pyenv/virtualenv leftovers, no proxy for loopback. */
+function pythonEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of ['PYTHONHOME', 'PYTHONPATH', 'VIRTUAL_ENV', 'PYTHONSTARTUP']) delete env[k];
+  env.NO_PROXY = '127.0.0.1,localhost';
+  env.no_proxy = '127.0.0.1,localhost';
+  env.PYTHONIOENCODING = 'utf-8';
+  return { ...env, ...extra };
+}
+
+interface Fetched {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+/** GET over TLS, trusting only the test certificate (no NODE_TLS_REJECT_UNAUTHORIZED tricks). */
+function fetchTls(url: string, agent: https.Agent): Promise<Fetched> {
+  return new Promise((resolve, reject) => {
+    const req = https.get(url, { agent, timeout: 20_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`timed out fetching ${url}`)));
+    req.on('error', reject);
+  });
+}
+
+type Json = Record<string, unknown>;
+interface BannerSize {
+  w: number;
+  h: number;
+  url: string;
+}
+
+const BANNER_VARIANTS: Record<string, [number, number]> = {
+  web: [520, 260],
+  web_retina: [1040, 520],
+  ipad: [626, 313],
+  ipad_retina: [1252, 626],
+  mobile: [320, 160],
+  mobile_retina: [640, 320],
+  '300x100': [300, 100],
+  '600x200': [600, 200],
+  '1500x500': [1500, 500],
+  '1080x360': [1080, 360],
+};
+
+test('tweepy over HTTPS: update_profile_image, background (generic request), colours (generic request), banner set/get/remove, SVG and HTML refused', async () => {
+  const probe = await run(PYTHON, ['-c', 'import tweepy'], { env: pythonEnv({}) });
+  if (probe.code !== 0) {
+    assert.fail(`python3-tweepy is missing: "${PYTHON} -c 'import tweepy'" failed (CI installs the Debian package python3-tweepy; run "apt-get install python3-tweepy"): ${probe.stderr.trim()}`);
+  }
+
+  const dir = tempDir('plumage-tweepy-images-');
+  let server: Awaited<ReturnType<typeof startTestServer>> | undefined;
+  let agent: https.Agent | undefined;
+  try {
+    const cert = path.join(dir, 'cert.pem');
+    const key = path.join(dir, 'key.pem');
+    const ssl = await run('openssl', [
+      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2',
+      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+      '-keyout', key, '-out', cert,
+    ], { cwd: dir });
+    assert.equal(ssl.code, 0, `openssl failed: ${ssl.stderr}`);
+
+    server = await startTestServer({ tlsCert: cert, tlsKey: key });
+    assert.ok(server.url.startsWith('https://127.0.0.1:'), `the test server should serve HTTPS, got ${server.url}`);
+    const base = server.url;
+    agent = new https.Agent({ ca: fs.readFileSync(cert), keepAlive: false });
+    const alice = await server.account('alice');
+
+    // The raw request lines and content types, to check how tweepy sent each call.
+    const seen: Array<{ line: string; type: string }> = [];
+    server.app.server.prependListener('request', (req: { method?: string; url?: string; headers: Record<string, string | string[] | undefined> }) => {
+      seen.push({ line: `${req.method} ${req.url}`, type: String(req.headers['content-type'] ?? '') });
+    });
+
+    const images = {
+      PLUMAGE_AVATAR: fixturePath('progressive.jpg'),
+      PLUMAGE_BACKGROUND: fixturePath('animated.gif'),
+      PLUMAGE_BANNER: fixturePath('wide.jpg'),
+      PLUMAGE_SVG: fixturePath('image.svg'),
+      PLUMAGE_HTML: fixturePath('html.png'),
+    };
+    /** One run of tweepy_images.py: "upload" sets everything, "remove" takes the banner away and tries bad files. */
+    const tweepy = async (phase: 'upload' | 'remove'): Promise<Json> => {
+      const r = await run(PYTHON, [CLIENT, `127.0.0.1:${server!.port}`, alice.consumerKey, alice.consumerSecret, alice.token, alice.tokenSecret, 'alice', phase], {
+        env: pythonEnv({ REQUESTS_CA_BUNDLE: cert, ...images }),
+      });
+      assert.equal(r.code, 0, `tweepy_images.py ${phase} exited ${r.code} (signal ${r.signal}): ${r.stderr}`);
+      let out: Json;
+      try {
+        out = JSON.parse(r.stdout.trim()) as Json;
+      } catch {
+        assert.fail(`tweepy_images.py ${phase} did not print JSON: ${r.stdout}\n${r.stderr}`);
+      }
+      assert.equal(out.error, undefined, `tweepy failed at step "${String((out.steps as string[] | undefined)?.at(-1))}": ${String(out.error)}\n${String(out.traceback)}`);
+      assert.equal(out.tweepy_version, '4.12.1');
+      return out;
+    };
+
+    const out = await tweepy('upload');
+
+    // --- How tweepy sent them: multipart bodies, parameters in the query string.
+    const lineOf = (prefix: string) => {
+      const hits = seen.filter((s) => s.line.startsWith(prefix));
+      assert.ok(hits.length >= 1, `no request starting "${prefix}"; saw: ${seen.map((s) => s.line).join(' | ')}`);
+      return hits[0]!;
+    };
+    const avatarReq = lineOf('POST /1.1/account/update_profile_image.json?');
+    assert.match(avatarReq.line, /[?&]include_entities=False(&|$)/);
+    assert.match(avatarReq.line, /[?&]skip_status=True(&|$)/);
+    assert.match(avatarReq.type, /^multipart\/form-data; boundary=/);
+    const backgroundReq = lineOf('POST /1.1/account/update_profile_background_image.json?');
+    assert.match(backgroundReq.line, /[?&]tile=true(&|$)/);
+    assert.match(backgroundReq.type, /^multipart\/form-data; boundary=/);
+    const coloursReq = lineOf('POST /1.1/account/update_profile_colors.json?');
+    assert.match(coloursReq.line, /[?&]profile_link_color=%23f0a(&|$)/);
+    assert.equal(coloursReq.type, '', 'tweepy sends update_profile_colors with an empty body');
+    const bannerReq = lineOf('POST /1.1/account/update_profile_banner.json?');
+    for (const p of ['width=1500', 'height=500', 'offset_left=100', 'offset_top=200']) assert.match(bannerReq.line, new RegExp(`[?&]${p}(&|$)`));
+    assert.match(bannerReq.type, /^multipart\/form-data; boundary=/);
+    lineOf('GET /1.1/users/profile_banner.json?screen_name=alice');
+
+    // --- update_profile_image: the response already carries the new avatar.
+    const avatar = out.avatar as Json;
+    assert.equal(avatar.id_str, alice.userId);
+    assert.equal(avatar.default_profile_image, false);
+    assert.equal(avatar.entities, undefined, 'include_entities=False leaves out entities');
+    const avatarHttps = String(avatar.profile_image_url_https);
+    assert.match(avatarHttps, /^https:\/\/127\.0\.0\.1:\d+\/profile_images\/[1-9]\d*\/[A-Za-z0-9_-]+_normal\.jpg$/);
+    assert.ok(avatarHttps.startsWith(`${base}/profile_images/`), `avatar URL on this server: ${avatarHttps}`);
+    assert.equal(avatar.profile_image_url, avatarHttps, 'an HTTPS-only server hands out the same URL in both fields');
+    const sizes: Array<[string, number, number]> = [
+      ['_normal', 48, 48],
+      ['_mini', 24, 24],
+      ['_bigger', 73, 73],
+      ['_400x400', 400, 400],
+      ['', 320, 240], // the original: progressive.jpg is 320×240, under the 400 px cap
+    ];
+    for (const [suffix, w, h] of sizes) {
+      const url = avatarHttps.replace(/_normal\.jpg$/, `${suffix}.jpg`);
+      const res = await fetchTls(url, agent);
+      assert.equal(res.status, 200, `GET ${url}`);
+      assert.equal(res.headers['content-type'], 'image/jpeg', url);
+      const meta = await sharp(res.body).metadata();
+      assert.equal(meta.format, 'jpeg', url);
+      assert.deepEqual([meta.width, meta.height], [w, h], `${url} decodes at ${w}×${h}`);
+      assert.equal(meta.exif, undefined, `${url} carries no EXIF`);
+      assert.equal(meta.xmp, undefined, `${url} carries no XMP`);
+      assert.equal(meta.icc, undefined, `${url} carries no ICC profile`);
+    }
+
+    // --- update_profile_background_image through api.request: image, tile=true.
+    const background = out.background as Json;
+    assert.equal(background.profile_background_tile, true);
+    assert.equal(background.default_profile, false);
+    const bgHttps = String(background.profile_background_image_url_https);
+    assert.match(bgHttps, /^https:\/\/127\.0\.0\.1:\d+\/profile_background_images\/[1-9]\d*\/[A-Za-z0-9_-]+\.gif$/);
+    assert.equal(background.profile_background_image_url, bgHttps);
+    const bg = await fetchTls(bgHttps, agent);
+    assert.equal(bg.status, 200, `GET ${bgHttps}`);
+    assert.equal(bg.headers['content-type'], 'image/gif');
+    const bgMeta = await sharp(bg.body).metadata();
+    assert.equal(bgMeta.format, 'gif');
+    assert.equal(bgMeta.width, 120);
+    assert.equal(bgMeta.pages, 3, 'the animated background keeps its three frames');
+    assert.ok(!bg.body.includes(Buffer.from('plumage-secret-gif-comment')), 'the GIF comment is gone');
+
+    // --- update_profile_colors through api.request: stored and returned as 6 upper-case digits.
+    const colours = out.colours as Json;
+    const wantColours = {
+      profile_link_color: 'FF00AA',
+      profile_background_color: 'C0FFEE',
+      profile_sidebar_border_color: 'ABCDEF',
+      profile_sidebar_fill_color: 'FFFFFF',
+      profile_text_color: '123456',
+    };
+    for (const [k, v] of Object.entries(wantColours)) assert.equal(colours[k], v, k);
+    assert.equal(colours.default_profile, false);
+    // The colour call left the images alone.
+    assert.equal(colours.profile_image_url_https, avatarHttps);
+    assert.equal(colours.profile_background_image_url_https, bgHttps);
+    assert.equal(colours.profile_background_tile, true);
+
+    // --- Banner: update (201, tweepy returns None), the sizes map, the user object.
+    assert.equal(out.banner_result, 'None');
+    const banner = out.banner as { sizes?: Record<string, BannerSize> };
+    assert.ok(banner.sizes, `get_profile_banner returned ${JSON.stringify(out.banner)}`);
+    const bannerSizes: Record<string, BannerSize> = banner.sizes;
+    assert.deepEqual(Object.keys(bannerSizes).sort(), Object.keys(BANNER_VARIANTS).sort(), 'ten variants');
+    const withBanner = out.with_banner as Json;
+    const bannerUrl = String(withBanner.profile_banner_url);
+    assert.match(bannerUrl, new RegExp(`^https://127\\.0\\.0\\.1:\\d+/profile_banners/${alice.userId}/\\d+$`));
+    for (const [name, [w, h]] of Object.entries(BANNER_VARIANTS)) {
+      const v = bannerSizes[name]!;
+      assert.deepEqual({ w: v.w, h: v.h }, { w, h }, name);
+      assert.equal(v.url, `${bannerUrl}/${name}`);
+      const res = await fetchTls(v.url, agent);
+      assert.equal(res.status, 200, `GET ${v.url}`);
+      assert.equal(res.headers['content-type'], 'image/png');
+      const meta = await sharp(res.body).metadata();
+      assert.equal(meta.format, 'png', name);
+      assert.deepEqual([meta.width, meta.height], [w, h], `${name} decodes at ${w}×${h}`);
+    }
+    // The crop region was applied: wide.jpg (3000×1000) is red in its left 1000 px; the
+    // 1500×500 region starts at x=100, so the 1500x500 variant (scale 1) is red up to x=900.
+    // Without the crop (the whole image scaled by 0.5) red would end at x=500.
+    const full = await fetchTls(bannerSizes['1500x500']!.url, agent);
+    const { data, info } = await sharp(full.body).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const px = (x: number, y: number) => Array.from(data.subarray((y * info.width + x) * 3, (y * info.width + x) * 3 + 3));
+    const isRed = ([r, g, b]: number[]) => r! > 200 && g! < 60 && b! < 60;
+    assert.ok(isRed(px(850, 250)), `x=850 of the cropped banner is red (source x=950), got ${px(850, 250)}`);
+    assert.ok(!isRed(px(950, 250)), `x=950 of the cropped banner is not red (source x=1050), got ${px(950, 250)}`);
+
+    // --- Second run: remove_profile_banner (200, empty: tweepy returns None), then users/profile_banner 404s.
+    const removed = await tweepy('remove');
+    lineOf('POST /1.1/account/remove_profile_banner.json');
+    assert.equal(removed.remove_result, 'None');
+    assert.deepEqual(removed.banner_after_removal, {
+      raised: 'NotFound',
+      status: 404,
+      api_codes: [34],
+      api_messages: ['Sorry, that page does not exist.'],
+    });
+    const gone = await fetchTls(bannerSizes.web!.url, agent);
+    assert.equal(gone.status, 404, 'the removed banner is no longer served');
+
+    // --- An SVG, and HTML named .png, as the profile image: BadRequest, code 471, nothing changed.
+    const unsupported = {
+      raised: 'BadRequest',
+      status: 400,
+      api_codes: [471],
+      api_messages: ['Unsupported image type; send a GIF, JPEG, PNG or WebP image.'],
+    };
+    assert.deepEqual(removed.svg, unsupported);
+    assert.deepEqual(removed.html, unsupported);
+
+    const final = removed.final as Json;
+    assert.equal(final.profile_image_url_https, avatarHttps, 'a refused upload leaves the avatar as it was');
+    assert.equal(final.profile_banner_url, undefined, 'no banner after removal');
+    for (const [k, v] of Object.entries(wantColours)) assert.equal(final[k], v, k);
+
+    // --- And storage agrees.
+    const stored = await server.deps.profile.byId(alice.userId);
+    assert.ok(stored.profileImage !== null);
+    assert.ok(avatarHttps.endsWith(`/profile_images/${stored.profileImage.replace(/\.jpg$/, '_normal.jpg')}`), `stored ${stored.profileImage} vs ${avatarHttps}`);
+    assert.ok(stored.backgroundImage !== null);
+    assert.ok(bgHttps.endsWith(`/profile_background_images/${stored.backgroundImage}`), `stored ${stored.backgroundImage} vs ${bgHttps}`);
+    assert.equal(stored.backgroundTile, true);
+    assert.equal(stored.useBackgroundImage, true);
+    assert.equal(stored.banner, null);
+    assert.deepEqual(stored.colours, { link: 'FF00AA', background: 'C0FFEE', sidebarBorder: 'ABCDEF', sidebarFill: 'FFFFFF', text: '123456' });
+  } finally {
+    agent?.destroy();
+    await server?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
