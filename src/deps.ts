@@ -13,6 +13,9 @@ import { MemoryNonceStore } from './storage/limits/memory-nonce-store.ts';
 import type { NonceStore } from './storage/limits/nonce-store.ts';
 import type { RateLimiter } from './storage/limits/rate-limiter.ts';
 import { MemoryRateLimiter } from './storage/limits/memory-rate-limiter.ts';
+import { createRedis } from './storage/limits/redis-client.ts';
+import { RedisNonceStore } from './storage/limits/redis-nonce-store.ts';
+import { RedisRateLimiter } from './storage/limits/redis-rate-limiter.ts';
 import { AccountsService } from './accounts/accounts.service.ts';
 import { AuthService } from './auth/auth.service.ts';
 import { ProfileService } from './profile/profile.service.ts';
@@ -20,6 +23,7 @@ import { AppearanceService } from './profile/appearance.service.ts';
 import { createImageProcessor, type ImageProcessor } from './images/index.ts';
 import type { BlobStore } from './storage/blobs/blob-store.ts';
 import { FsBlobStore } from './storage/blobs/fs-blob-store.ts';
+import { S3BlobStore, ensureBucket } from './storage/blobs/s3-blob-store.ts';
 import path from 'node:path';
 import { GcService } from './maintenance/gc.service.ts';
 
@@ -59,15 +63,23 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   const users = new UsersRepository(db, lockRows);
   const apps = new AppsRepository(db);
   const tokens = new TokensRepository(db);
-  const nonces = new MemoryNonceStore(clock);
-  const rateLimiter = new MemoryRateLimiter(clock);
+  // One Redis connection serves both: nonces and rate counters shared by every node.
+  const redis = config.redisUrl ? createRedis(config.redisUrl, { log: opts.log }) : null;
+  if (redis) await redis.ready().catch(() => undefined); // down at start: requests get 503 until it is up
+  const nonces: NonceStore = redis ? new RedisNonceStore(redis) : new MemoryNonceStore(clock);
+  const rateLimiter: RateLimiter = redis ? new RedisRateLimiter(redis, clock) : new MemoryRateLimiter(clock);
   const { limits } = config;
   const images = createImageProcessor({
     avatar: { maxBytes: limits.avatarBytes, maxPixels: limits.maxPixels },
     background: { maxBytes: limits.backgroundBytes, maxPixels: limits.maxPixels },
     banner: { maxBytes: limits.bannerBytes, maxPixels: limits.maxPixels },
   });
-  const blobs = opts.blobs ?? new FsBlobStore(path.join(config.dataDir, 'media'));
+  let s3: S3BlobStore | null = null;
+  if (!opts.blobs && config.s3) {
+    if (opts.migrate !== false) await ensureBucket(config.s3);
+    s3 = new S3BlobStore(config.s3);
+  }
+  const blobs = opts.blobs ?? s3 ?? new FsBlobStore(path.join(config.dataDir, 'media'));
   return {
     config,
     clock,
@@ -84,6 +96,8 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     async close() {
       await nonces.close();
       await rateLimiter.close();
+      await redis?.close();
+      s3?.close();
       await db.destroy();
     },
   };

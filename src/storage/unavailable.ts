@@ -5,7 +5,7 @@
 /** Thrown by adapters that detect an outage themselves (Redis, S3). */
 export class StorageUnavailableError extends Error {
   override name = 'StorageUnavailableError';
-  constructor(readonly store: 'database' | 'redis' | 'blobs', reason: string, options?: { cause?: unknown }) {
+  constructor(readonly store: 'database' | 'redis' | 'blobs', readonly reason: string, options?: { cause?: unknown }) {
     super(`${store} unavailable: ${reason}`, options);
   }
 }

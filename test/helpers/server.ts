@@ -10,6 +10,40 @@ import { createDeps, type Deps, type DepsOptions } from '../../src/deps.ts';
 import { buildApp } from '../../src/http/app.ts';
 import type { Clock } from '../../src/clock.ts';
 import type { FastifyInstance } from 'fastify';
+import crypto from 'node:crypto';
+import { createTestDatabase } from './postgres.ts';
+import { startS3, type TestS3 } from './s3.ts';
+import { REDIS_URL } from './services.ts';
+
+/**
+ * PLUMAGE_TEST_STORAGE=scaled runs every server of the HTTP suite on PostgreSQL (a fresh
+ * database each), Redis and an S3-compatible server instead of SQLite, memory and files.
+ */
+export const SCALED = process.env.PLUMAGE_TEST_STORAGE === 'scaled';
+
+let sharedS3: Promise<TestS3> | undefined;
+
+/** The scaled configuration for one server, and how to clean it up. */
+export async function scaledConfig(): Promise<{ input: ConfigInput; cleanup(): Promise<void> }> {
+  sharedS3 ??= startS3();
+  const s3 = await sharedS3;
+  const db = await createTestDatabase();
+  return {
+    input: {
+      databaseUrl: db.url,
+      databasePoolSize: '4',
+      redisUrl: REDIS_URL,
+      s3Endpoint: s3.endpoint,
+      // A bucket per server keeps tests apart; ensureBucket creates it at start.
+      s3Bucket: `plumage-${crypto.randomBytes(6).toString('hex')}`,
+      s3Region: s3.region,
+      s3AccessKeyId: s3.accessKeyId,
+      s3SecretAccessKey: s3.secretAccessKey,
+      s3ForcePathStyle: 'true',
+    },
+    cleanup: () => db.drop(),
+  };
+}
 
 export interface Credentials {
   consumerKey: string;
@@ -37,7 +71,8 @@ export function tempDir(prefix = 'plumage-test-'): string {
 
 export async function startTestServer(input: ConfigInput = {}, opts: DepsOptions & { clock?: Clock } = {}): Promise<TestServer> {
   const dataDir = input.dataDir ?? tempDir();
-  const config = loadConfig({ port: '0', ...input, dataDir });
+  const scaled = SCALED && !opts.blobs ? await scaledConfig() : null;
+  const config = loadConfig({ port: '0', ...(scaled?.input ?? {}), ...input, dataDir });
   const deps = await createDeps(config, opts);
   const app = await buildApp(deps);
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -65,6 +100,7 @@ export async function startTestServer(input: ConfigInput = {}, opts: DepsOptions
     async close() {
       await app.close();
       await deps.close();
+      await scaled?.cleanup();
       if (input.dataDir === undefined) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -17,6 +17,7 @@
 //   throttling and 5xx become BlobStoreUnavailableError (the HTTP layer answers 503); any other
 //   refusal (access denied, no such bucket) becomes BlobStoreRejectedError. Neither message
 //   carries credentials, the endpoint or the server's error text.
+import { StorageUnavailableError } from '../unavailable.ts';
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
@@ -44,25 +45,25 @@ export interface S3BlobStoreOptions {
   forcePathStyle?: boolean;
   /** Keys live under "<prefix>/" in the bucket, so one bucket can hold other things. */
   prefix?: string;
-  /** Time allowed to open a TCP (or TLS) connection. Default 2000 ms. */
+  /** Time allowed to open a TCP (or TLS) connection; default DEFAULT_CONNECT_TIMEOUT_MS. */
   connectTimeoutMs?: number;
-  /** Time allowed from sending a request (its body included) to its response headers, per attempt. Default 5000 ms. */
+  /** Time allowed from sending a request (its body included) to its response headers, per attempt; default DEFAULT_REQUEST_TIMEOUT_MS. */
   requestTimeoutMs?: number;
-  /** Attempts per operation, the first included. Default 3. */
+  /** Attempts per operation, the first included; default DEFAULT_MAX_ATTEMPTS. */
   maxAttempts?: number;
   /** Keys per ListObjectsV2 page; the server caps it at 1000. Tests set it low to exercise paging. */
   pageSize?: number;
 }
 
 /** The store could not be reached or is failing (network, timeout, throttling, 5xx): retry later. */
-export class BlobStoreUnavailableError extends Error {
+export class BlobStoreUnavailableError extends StorageUnavailableError {
   override readonly name = 'BlobStoreUnavailableError';
   constructor(
     readonly operation: string,
     /** A short cause such as "ECONNREFUSED", "TimeoutError" or "InternalError (HTTP 500)". */
-    readonly reason: string,
+    override readonly reason: string,
   ) {
-    super(`blob store unavailable: S3 ${operation} failed: ${reason}`);
+    super('blobs', `S3 ${operation} failed: ${reason}`);
   }
 }
 
@@ -80,6 +81,7 @@ export class BlobStoreRejectedError extends Error {
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 2000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
+const DEFAULT_MAX_ATTEMPTS = 3;
 const IDLE_TIMEOUT_MS = 30_000;
 // S3's maximum for DeleteObjects.
 const DELETE_BATCH = 1000;
@@ -167,7 +169,7 @@ function createClient(o: S3BlobStoreOptions): S3Client {
     ...(o.accessKeyId !== undefined && o.secretAccessKey !== undefined
       ? { credentials: { accessKeyId: o.accessKeyId, secretAccessKey: o.secretAccessKey } }
       : {}),
-    maxAttempts: o.maxAttempts ?? 3,
+    maxAttempts: o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     requestHandler: {

@@ -9,7 +9,7 @@ export class StoreUnavailableError extends StorageUnavailableError {
    * reason is short and built by us, never a driver message: a failed AUTH carries the
    * password in the driver's error object, so neither it nor a cause is kept.
    */
-  constructor(readonly reason: string) {
+  constructor(reason: string) {
     super('redis', reason);
   }
 }

@@ -119,6 +119,9 @@ export class RedisClient {
       commandTimeout: opts.commandTimeoutMs ?? 1000,
       // 50, 100, 200 ... ms, capped: quick after a blip, gentle on a long outage.
       retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times - 1, 16), maxDelay),
+      // How long a socket being dropped may linger before it is destroyed (ioredis waits 2 s,
+      // which holds a closing process open when the socket is already dead).
+      disconnectTimeout: 100,
       connectionName: 'plumage',
     };
     this.redis = new Redis(url, options);

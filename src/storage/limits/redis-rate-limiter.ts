@@ -1,29 +1,25 @@
-// RateLimiter over Redis, shared by every node: one counter per key and window, counted and
-// given its expiry in one Lua script so that concurrent hits on several nodes get distinct
-// counts and a window is never left without an end.
+// RateLimiter over Redis, shared by every node: one counter per key and window, counted in one
+// Lua script so that concurrent hits on several nodes get distinct counts.
 //
-// resetAt is the injected clock's now plus the key's PTTL, not Redis TIME: the window's length
-// is Redis's (one expiry for every node), its position is told in the same clock as the
-// memory adapter, the Date header and the OAuth timestamp check, so a node never mixes two
-// clocks in one answer. Nodes whose clocks differ report resets that differ by that much.
+// The window's end is stored with the count and judged by the injected clock, exactly as the
+// memory adapter does, so both adapters pass one contract and tests can move time by hand.
+// Redis's own expiry only removes finished windows. Nodes must keep NTP time anyway (OAuth
+// timestamps depend on it); a node whose clock is off shifts the windows it opens by that much.
 import type { Clock } from '../../clock.ts';
 import type { RateLimiter, RateWindow } from './rate-limiter.ts';
 import { boundedKey, luaScript, type RedisClient } from './redis-client.ts';
 
-// A window starts at its first hit, as in the memory adapter and on Twitter. A key found
-// without an expiry (written by hand, or by something else) is given one rather than counting
-// forever.
+// A window starts at its first hit, as in the memory adapter and on Twitter.
 const HIT = luaScript(`
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+local now = tonumber(ARGV[1])
+local reset = tonumber(redis.call('HGET', KEYS[1], 'r'))
+if (not reset) or reset <= now then
+  reset = now + tonumber(ARGV[2])
+  redis.call('HSET', KEYS[1], 'c', 0, 'r', reset)
 end
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  ttl = tonumber(ARGV[1])
-end
-return {count, ttl}
+local count = redis.call('HINCRBY', KEYS[1], 'c', 1)
+redis.call('PEXPIRE', KEYS[1], math.max(reset - now, 1) + 60000)
+return {count, reset}
 `);
 
 export interface RedisRateLimiterOptions {
@@ -45,9 +41,9 @@ export class RedisRateLimiter implements RateLimiter {
 
   async hit(key: string, windowMs: number): Promise<RateWindow> {
     if (!(windowMs > 0) || !Number.isFinite(windowMs)) throw new RangeError(`rate window must be positive, got ${windowMs}`);
-    const reply = await this.redis.runScript(HIT, [boundedKey(this.prefix, key)], [Math.ceil(windowMs)]);
-    const [count, ttl] = reply as [number, number];
-    return { count, resetAt: this.clock.now() + ttl };
+    const reply = await this.redis.runScript(HIT, [boundedKey(this.prefix, key)], [this.clock.now(), Math.ceil(windowMs)]);
+    const [count, resetAt] = reply as [number, number];
+    return { count, resetAt };
   }
 
   /** Nothing to release: the shared client is closed by its owner. */
