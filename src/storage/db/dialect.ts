@@ -7,6 +7,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import type { Database } from './schema.ts';
+import { StorageUnavailableError } from '../unavailable.ts';
 
 export interface OpenDatabase {
   db: Kysely<Database>;
@@ -43,7 +44,19 @@ export function openPostgres(url: string, poolSize: number, onIdleError: (err: E
   });
   // An idle connection dropped by the server must not crash the process.
   pool.on('error', onIdleError);
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // A connection that cannot be made is an outage of the database, said so by name (503).
+  const named = {
+    async connect() {
+      try {
+        return await pool.connect();
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        throw new StorageUnavailableError('database', err.code ?? err.message, { cause: e });
+      }
+    },
+    end: () => pool.end(),
+  };
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: named }) });
 }
 
 export function openDatabase(
