@@ -35,7 +35,14 @@ export async function startServer(config: Config): Promise<RunningServer> {
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
-      await app.close();
+      // Connections that finish a response after close() began would otherwise linger until
+      // the keep-alive timeout; close them as they go idle.
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
+      try {
+        await app.close();
+      } finally {
+        clearInterval(sweep);
+      }
       await deps.close();
     })();
     return closing;

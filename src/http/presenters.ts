@@ -1,5 +1,4 @@
 // Domain → v1.1 user JSON, field for field as in reference/twitter-v1.1.md §2.1.
-import { randomBytes } from 'node:crypto';
 import type { User } from '../profile/user.ts';
 import { isDefaultProfile } from '../profile/user.ts';
 import type { MediaUrls } from './media-urls.ts';
@@ -108,21 +107,29 @@ export function presentUser(u: User, urls: MediaUrls, o: PresentOptions): Record
   return json;
 }
 
-// Per-process secret in the bigint marker, so no user-supplied string can look like one.
-const MARK = `\u0000${randomBytes(9).toString('base64url')}:`;
-const MARK_RE = new RegExp(`"\\\\u0000${MARK.slice(1)}(\\d+)"`, 'g');
-
 /**
- * JSON.stringify that writes bigint values as bare integers: v1.1's `id` is an exact 64-bit
- * number, which clients in other languages read as such and JSON.stringify cannot write.
+ * JSON for values whose `id` fields are bigints: v1.1's `id` is an exact 64-bit integer, which
+ * clients in other languages read as such and JSON.stringify cannot write. Objects are written
+ * by hand one level at a time so that only `id` keys need care; everything else goes through
+ * JSON.stringify (fast, and it escapes every string).
  */
 export function toJson(value: unknown, indent?: number): string {
-  const marks: string[] = [];
-  const text = JSON.stringify(value, (_k, v) => {
-    if (typeof v !== 'bigint') return v;
-    marks.push(v.toString());
-    return `${MARK}${marks.length - 1}`;
-  }, indent);
-  if (marks.length === 0) return text;
-  return text.replace(MARK_RE, (whole, i: string) => marks[Number(i)] ?? whole);
+  return write(value, indent === undefined ? '' : ' '.repeat(indent), '');
+}
+
+function write(v: unknown, step: string, pad: string): string {
+  if (typeof v === 'bigint') return v.toString();
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  const inner = pad + step;
+  const [nl, sep, colon] = step ? ['\n', `,\n${inner}`, ': '] : ['', ',', ':'];
+  if (Array.isArray(v)) {
+    if (v.length === 0) return '[]';
+    return `[${nl}${inner}${v.map((x) => write(x, step, inner)).join(sep)}${nl}${pad}]`;
+  }
+  const parts: string[] = [];
+  for (const [k, x] of Object.entries(v)) {
+    if (x !== undefined) parts.push(`${JSON.stringify(k)}${colon}${write(x, step, inner)}`);
+  }
+  if (parts.length === 0) return '{}';
+  return `{${nl}${inner}${parts.join(sep)}${nl}${pad}}`;
 }

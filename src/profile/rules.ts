@@ -6,7 +6,8 @@ import { AccountUpdateError } from './errors.ts';
  * update_profile doc "F00"); stored and returned as 6 upper-case digits without '#'.
  */
 export function parseColour(raw: string): string | null {
-  const m = /^#?([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})$/.exec(raw.trim());
+  // "%23" too: a client that percent-encodes the '#' twice still means a colour.
+  const m = /^(?:#|%23)?([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})$/.exec(raw.trim());
   if (!m || m[1] === undefined) return null;
   const hex = m[1].toUpperCase();
   return hex.length === 3 ? hex.replace(/./g, (d) => d + d) : hex;

@@ -98,6 +98,8 @@ export async function startTestServer(input: ConfigInput = {}, opts: DepsOptions
       };
     },
     async close() {
+      // Media responses are streams: a connection can turn idle just after close() began.
+      app.server.closeAllConnections();
       await app.close();
       await deps.close();
       await scaled?.cleanup();
