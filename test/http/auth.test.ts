@@ -2,7 +2,8 @@
 // by twitter-api-v2 and by the oauth-1.0a package.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiResponseError } from 'twitter-api-v2';
+import http from 'node:http';
+import { ApiResponseError, TwitterApi } from 'twitter-api-v2';
 import { startTestServer, twitterApiV2, type Credentials, type TestServer } from '../helpers/server.ts';
 import { signedFetch, signedRequest } from '../helpers/signing.ts';
 import { ManualClock } from '../../src/clock.ts';
@@ -153,6 +154,30 @@ describe('OAuth 1.0a user context', () => {
     }
   });
 
+  test('twitter-api-v2 sees each answer as Twitter gave it', async () => {
+    const code = async (p: Promise<unknown>) => {
+      try {
+        await p;
+        return 'resolved';
+      } catch (e) {
+        assert.ok(e instanceof ApiResponseError, String(e));
+        return `${e.code}/${(e.errors?.[0] as { code?: number } | undefined)?.code}`;
+      }
+    };
+    const carol = await server.account('carol');
+    const v1 = twitterApiV2(server, carol);
+    assert.equal(await code(v1.user({ screen_name: 'nobody_here' })), '404/50');
+    assert.equal(await code(v1.updateAccountProfile({ name: 'x'.repeat(51) })), '403/120');
+    assert.equal(await code(v1.get('statuses/home_timeline.json')), '404/34');
+    assert.equal(await code(twitterApiV2(server, reader).updateAccountProfile({ name: 'x' })), '403/261');
+    await server.deps.accounts.revokeToken(carol.token);
+    assert.equal(await code(v1.verifyCredentials()), '401/89');
+    // App-only (bearer) credentials, as twitter-api-v2 sends them.
+    const bearer = new TwitterApi('AAAAAAAAAAAAAAAAAAAAAbearer', { httpAgent: new http.Agent() }).v1;
+    (bearer as unknown as { setPrefix(p: string): void }).setPrefix(`${server.url}/1.1/`);
+    assert.equal(await code(bearer.verifyCredentials()), '403/220');
+  });
+
   test('oauth_version other than 1.0 → 401 / 32', async () => {
     const { url, init } = signedRequest(server.url, alice, 'GET', '/1.1/account/verify_credentials.json');
     const h = (init.headers as Record<string, string>).authorization!.replace('oauth_version="1.0"', 'oauth_version="2.0"');
@@ -209,6 +234,7 @@ describe('base URL as the client saw it', () => {
     try {
       const a = await server.account('frank');
       assertTwitterError(await signedFetch(server.url, a, 'GET', '/1.1/account/verify_credentials.json'), 401, 135);
+      await assert.rejects(twitterApiV2(server, a).verifyCredentials(), (e: unknown) => e instanceof ApiResponseError && e.code === 401 && (e.errors?.[0] as { code?: number } | undefined)?.code === 135);
       clock.set(Date.now());
       assert.equal((await signedFetch(server.url, a, 'GET', '/1.1/account/verify_credentials.json')).status, 200);
     } finally {

@@ -13,6 +13,7 @@ import { REDIS_URL, serviceMissing } from '../helpers/services.ts';
 import { tempDir, twitterApiV2, type Credentials } from '../helpers/server.ts';
 import { signedFetch, signedRequest } from '../helpers/signing.ts';
 import { fixture } from '../fixtures/images.ts';
+import { S3BlobStore } from '../../src/storage/blobs/s3-blob-store.ts';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/plumage.js');
 
@@ -190,6 +191,41 @@ describe('two nodes behind nginx', { skip: missing }, () => {
       assert.equal(direct.status, 200, u);
       assert.match(direct.headers.get('content-type') ?? '', /^image\//);
       assert.equal((await fetch(u)).status, 200, `${u} through nginx`);
+    }
+  });
+
+  test('plumage gc on the bucket keeps what rows reference, deletes orphans and shows progress', async () => {
+    const store = new S3BlobStore({ endpoint: s3.endpoint, bucket: 'plumage-nodes', region: s3.region, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, forcePathStyle: true });
+    // An image no row references, written long ago (its id dates from 2010).
+    const orphan = 'profile_images/1000000000000000000/0123456789abcdef_normal.png';
+    await store.put(orphan, fixture('small.png'), 'image/png');
+    store.close();
+    const r = spawnSync(process.execPath, [BIN, 'gc', '--grace-minutes', '0', '--json'], { env, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const counts = JSON.parse(r.stdout);
+    assert.equal(counts.deleted, 1);
+    assert.ok(counts.kept >= 15, r.stdout);
+    assert.match(r.stderr, /gc: scanned \d+, deleted 1/);
+    const me = await signedFetch(nodes[1]!, alice, 'GET', '/1.1/account/verify_credentials.json', { signedUrl: front });
+    assert.equal((await fetch(me.json.profile_image_url.replace(front, nodes[1]!))).status, 200);
+    assert.equal((await fetch(`${nodes[0]}/${orphan}`)).status, 404);
+  });
+
+  test('plumage migrate run by two nodes at once on a fresh database applies each migration once', async () => {
+    const db = await createTestDatabase();
+    try {
+      const env2 = { ...env, PLUMAGE_DATABASE_URL: db.url };
+      const run = () =>
+        new Promise<string>((resolve, reject) => {
+          const c = spawn(process.execPath, [BIN, 'migrate'], { env: env2 });
+          let out = '';
+          c.stdout.on('data', (d) => (out += d));
+          c.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`migrate exited ${code}`))));
+        });
+      const outs = await Promise.all([run(), run()]);
+      assert.deepEqual(outs.map((o) => o.trim()).sort(), ['applied 001-initial', 'schema is up to date']);
+    } finally {
+      await db.drop();
     }
   });
 
