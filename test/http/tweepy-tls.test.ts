@@ -2,67 +2,22 @@
 // (PLUMAGE_TLS_CERT/KEY): tweepy hard-codes https://, so this is how Python users connect.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTestServer, tempDir } from '../helpers/server.ts';
+import { PYTHON, pythonEnv, requireTweepy, runChild, selfSignedCert } from '../helpers/tweepy.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLIENT = path.join(here, 'tweepy_client.py');
-// The Debian interpreter: python3-tweepy is installed for it, not for whatever python3 is first on PATH.
-const PYTHON = '/usr/bin/python3';
-// A bound on each child process, so a wedged child fails the test instead of hanging the suite.
-const CHILD_LIMIT_MS = 60_000;
-
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { ...opts, timeout: CHILD_LIMIT_MS, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const e = err as (NodeJS.ErrnoException & { code?: number | string; signal?: NodeJS.Signals | null }) | null;
-      if (e && typeof e.code === 'string') {
-        // The program could not be started at all (ENOENT and the like).
-        resolve({ code: null, signal: null, stdout: String(stdout), stderr: `${String(stderr)}${e.message}` });
-        return;
-      }
-      resolve({ code: e ? (e.code as number | undefined) ?? null : 0, signal: e?.signal ?? null, stdout: String(stdout), stderr: String(stderr) });
-    });
-  });
-}
-
-/** The environment for the Debian interpreter: no pyenv/virtualenv leftovers, no proxy for loopback. */
-function pythonEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of ['PYTHONHOME', 'PYTHONPATH', 'VIRTUAL_ENV', 'PYTHONSTARTUP']) delete env[k];
-  env.NO_PROXY = '127.0.0.1,localhost';
-  env.no_proxy = '127.0.0.1,localhost';
-  env.PYTHONIOENCODING = 'utf-8';
-  return { ...env, ...extra };
-}
 
 test('tweepy over HTTPS: verify_credentials, update_profile round-trip, wrong secret → Unauthorized [32]', async () => {
-  const probe = await run(PYTHON, ['-c', 'import tweepy'], { env: pythonEnv({}) });
-  if (probe.code !== 0) {
-    assert.fail(`python3-tweepy is missing: "${PYTHON} -c 'import tweepy'" failed (CI installs the Debian package python3-tweepy; run "apt-get install python3-tweepy"): ${probe.stderr.trim()}`);
-  }
+  await requireTweepy();
 
   const dir = tempDir('plumage-tweepy-');
   let server: Awaited<ReturnType<typeof startTestServer>> | undefined;
   try {
-    const cert = path.join(dir, 'cert.pem');
-    const key = path.join(dir, 'key.pem');
-    const ssl = await run('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2',
-      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-      '-keyout', key, '-out', cert,
-    ], { cwd: dir });
-    assert.equal(ssl.code, 0, `openssl failed: ${ssl.stderr}`);
+    const { cert, key } = await selfSignedCert(dir);
 
     server = await startTestServer({ tlsCert: cert, tlsKey: key });
     assert.ok(server.url.startsWith('https://127.0.0.1:'), `the test server should serve HTTPS, got ${server.url}`);
@@ -74,7 +29,7 @@ test('tweepy over HTTPS: verify_credentials, update_profile round-trip, wrong se
     });
 
     const wanted = { name: 'Tweepy + Friends ~*!', location: 'Zürich', description: 'a b&c=d' };
-    const r = await run(PYTHON, [CLIENT, `127.0.0.1:${server.port}`, alice.consumerKey, alice.consumerSecret, alice.token, alice.tokenSecret], {
+    const r = await runChild(PYTHON, [CLIENT, `127.0.0.1:${server.port}`, alice.consumerKey, alice.consumerSecret, alice.token, alice.tokenSecret], {
       env: pythonEnv({
         REQUESTS_CA_BUNDLE: cert,
         PLUMAGE_NEW_NAME: wanted.name,

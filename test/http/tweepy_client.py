@@ -9,28 +9,17 @@ env:  PLUMAGE_NEW_NAME, PLUMAGE_NEW_LOCATION, PLUMAGE_NEW_DESCRIPTION (the profi
 Prints one JSON object on stdout. A step that fails is reported in the object ("error"), so
 the Node side can show what went wrong; the exit status is 0 once the JSON is printed.
 """
-import json
 import os
 import sys
-import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tweepy_common import run_client  # noqa: E402  (after the path set-up above)
 
 
 def main():
     host, ck, cs, token, ts = sys.argv[1:6]
-    out = {"tweepy_version": None, "steps": []}
-    try:
-        import tweepy
-    except ImportError as e:
-        print(json.dumps({"error": f"import tweepy failed: {e}"}))
-        return
-    out["tweepy_version"] = tweepy.__version__
 
-    def step(name):
-        out["steps"].append(name)
-
-    try:
-        api = tweepy.API(tweepy.OAuth1UserHandler(ck, cs, token, ts), host=host)
-
+    def body(tweepy, api, step, out):
         step("verify_credentials")
         me = api.verify_credentials()
         out["verify"] = {"id_str": me.id_str, "screen_name": me.screen_name, "has_email": hasattr(me, "email")}
@@ -66,11 +55,8 @@ def main():
         except tweepy.errors.TweepyException as e:
             out["wrong_secret"] = {"raised": type(e).__name__, "detail": str(e)}
         out["api_codes"] = out["wrong_secret"].get("api_codes")
-    except Exception as e:  # report, do not crash: the Node side asserts on the JSON
-        out["error"] = f"{type(e).__name__}: {e}"
-        out["traceback"] = traceback.format_exc()
 
-    print(json.dumps(out))
+    run_client(host, ck, cs, token, ts, body)
 
 
 if __name__ == "__main__":

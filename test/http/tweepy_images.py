@@ -18,10 +18,11 @@ env:  PLUMAGE_AVATAR, PLUMAGE_BACKGROUND, PLUMAGE_BANNER (image files to upload,
 Prints one JSON object on stdout. A step that fails is reported in the object ("error"), so
 the Node side can show what went wrong; the exit status is 0 once the JSON is printed.
 """
-import json
-import sys
 import os
-import traceback
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tweepy_common import run_client  # noqa: E402  (after the path set-up above)
 
 
 COLOUR_PARAMS = (
@@ -35,34 +36,22 @@ COLOUR_PARAMS = (
 
 def main():
     host, ck, cs, token, ts, screen_name, phase = sys.argv[1:8]
-    out = {"tweepy_version": None, "phase": phase, "steps": []}
-    try:
-        import tweepy
-    except ImportError as e:
-        print(json.dumps({"error": f"import tweepy failed: {e}"}))
-        return
-    out["tweepy_version"] = tweepy.__version__
 
-    def step(name):
-        out["steps"].append(name)
-
-    def refused(call):
-        """Runs a call that must fail; returns what tweepy raised."""
-        try:
-            result = call()
-            return {"raised": None, "result": repr(result)}
-        except tweepy.errors.HTTPException as e:
-            return {
-                "raised": type(e).__name__,
-                "status": e.response.status_code,
-                "api_codes": e.api_codes,
-                "api_messages": e.api_messages,
-            }
-        except tweepy.errors.TweepyException as e:
-            return {"raised": type(e).__name__, "detail": str(e)}
-
-    try:
-        api = tweepy.API(tweepy.OAuth1UserHandler(ck, cs, token, ts), host=host)
+    def body(tweepy, api, step, out):
+        def refused(call):
+            """Runs a call that must fail; returns what tweepy raised."""
+            try:
+                result = call()
+                return {"raised": None, "result": repr(result)}
+            except tweepy.errors.HTTPException as e:
+                return {
+                    "raised": type(e).__name__,
+                    "status": e.response.status_code,
+                    "api_codes": e.api_codes,
+                    "api_messages": e.api_messages,
+                }
+            except tweepy.errors.TweepyException as e:
+                return {"raised": type(e).__name__, "detail": str(e)}
 
         if phase == "upload":
             upload(api, screen_name, step, out)
@@ -70,11 +59,8 @@ def main():
             remove(api, screen_name, step, out, refused)
         else:
             raise ValueError(f"unknown phase {phase!r}")
-    except Exception as e:  # report, do not crash: the Node side asserts on the JSON
-        out["error"] = f"{type(e).__name__}: {e}"
-        out["traceback"] = traceback.format_exc()
 
-    print(json.dumps(out))
+    run_client(host, ck, cs, token, ts, body, phase=phase)
 
 
 def upload(api, screen_name, step, out):

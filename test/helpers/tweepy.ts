@@ -1,0 +1,72 @@
+// The plumbing of the tweepy tests (tweepy-tls.test.ts, tweepy-images.test.ts): the Debian
+// interpreter, child processes with a time bound, the environment for Python, the check that
+// python3-tweepy is installed, and the self-signed certificate the HTTPS test server uses.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+
+// The Debian interpreter: python3-tweepy is installed for it, not for whatever python3 is first on PATH.
+export const PYTHON = '/usr/bin/python3';
+// A bound on each child process, so a wedged child fails the test instead of hanging the suite.
+export const CHILD_LIMIT_MS = 60_000;
+
+export interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** The bound on the child; CHILD_LIMIT_MS unless given. */
+  timeoutMs?: number;
+}
+
+/** Runs a program to its end (or the time bound, then SIGKILL); never rejects. */
+export function runChild(cmd: string, args: string[], opts: RunOptions = {}): Promise<Run> {
+  const { timeoutMs = CHILD_LIMIT_MS, ...rest } = opts;
+  return new Promise((resolve) => {
+    execFile(cmd, args, { ...rest, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const e = err as (NodeJS.ErrnoException & { code?: number | string; signal?: NodeJS.Signals | null }) | null;
+      if (e && typeof e.code === 'string') {
+        // The program could not be started at all (ENOENT and the like).
+        resolve({ code: null, signal: null, stdout: String(stdout), stderr: `${String(stderr)}${e.message}` });
+        return;
+      }
+      resolve({ code: e ? (e.code as number | undefined) ?? null : 0, signal: e?.signal ?? null, stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
+}
+
+/** The environment for the Debian interpreter: no pyenv/virtualenv leftovers, no proxy for loopback. */
+export function pythonEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of ['PYTHONHOME', 'PYTHONPATH', 'VIRTUAL_ENV', 'PYTHONSTARTUP']) delete env[k];
+  env.NO_PROXY = '127.0.0.1,localhost';
+  env.no_proxy = '127.0.0.1,localhost';
+  env.PYTHONIOENCODING = 'utf-8';
+  return { ...env, ...extra };
+}
+
+/** Fails the test, saying how to install it, when the Debian interpreter cannot import tweepy. */
+export async function requireTweepy(opts: { timeoutMs?: number } = {}): Promise<void> {
+  const probe = await runChild(PYTHON, ['-c', 'import tweepy'], { env: pythonEnv({}), ...opts });
+  if (probe.code !== 0) {
+    assert.fail(`python3-tweepy is missing: "${PYTHON} -c 'import tweepy'" failed (CI installs the Debian package python3-tweepy; run "apt-get install python3-tweepy"): ${probe.stderr.trim()}`);
+  }
+}
+
+/** A self-signed certificate for 127.0.0.1 (cert.pem, key.pem in dir), made with openssl. */
+export async function selfSignedCert(dir: string, opts: { timeoutMs?: number } = {}): Promise<{ cert: string; key: string }> {
+  const cert = path.join(dir, 'cert.pem');
+  const key = path.join(dir, 'key.pem');
+  const ssl = await runChild('openssl', [
+    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2',
+    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+    '-keyout', key, '-out', cert,
+  ], { cwd: dir, ...opts });
+  assert.equal(ssl.code, 0, `openssl failed: ${ssl.stderr}`);
+  return { cert, key };
+}
