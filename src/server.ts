@@ -1,6 +1,7 @@
 // Process entry for `plumage serve`: config → deps → app → listen, and a graceful close on
 // SIGINT/SIGTERM (in-flight requests finish, then storage closes).
 import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
 import type { Config } from './config.ts';
 import { createDeps, type Deps } from './deps.ts';
 import { buildApp } from './http/app.ts';
@@ -26,8 +27,13 @@ export interface RunningServer {
 }
 
 export async function startServer(config: Config): Promise<RunningServer> {
-  const deps = await createDeps(config);
-  const app = await buildApp(deps, { logger: config.logLevel === 'silent' ? false : loggerOptions(config.logLevel) });
+  // One logger for the HTTP layer and the adapters (lost connections, failed cleanups).
+  const logger = pino(loggerOptions(config.logLevel));
+  const deps = await createDeps(config, {
+    log: logger,
+    onCleanupError: (err, keys) => logger.warn({ err: (err as Error).message, keys: keys.length }, 'replaced images not deleted; plumage gc will collect them'),
+  });
+  const app = await buildApp(deps, { loggerInstance: logger });
   await app.listen({ host: config.host, port: config.port });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;

@@ -1,5 +1,5 @@
 // buildApp(deps): the one function that makes the HTTP application, in tests and production.
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Deps } from '../deps.ts';
 import { registerBodyParsers } from './plugins/body-parsers.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
@@ -13,8 +13,10 @@ import { registerAppearanceRoutes } from './routes/1.1/appearance.ts';
 import { registerMediaRoutes } from './routes/media.ts';
 
 export interface AppOptions {
-  /** pino options or false; tests pass false. */
+  /** pino options or false (the default: tests stay quiet). */
   logger?: FastifyServerOptions['logger'];
+  /** A ready logger shared with the adapters (the server passes its own). */
+  loggerInstance?: FastifyBaseLogger;
 }
 
 // Headers and body: twit sends a banner's base64 in the query string (clients.md §7.1), so the
@@ -28,7 +30,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   const largestUpload = Math.max(config.limits.avatarBytes, config.limits.backgroundBytes, config.limits.bannerBytes);
   const serverOptions = { maxHeaderSize: encodedSize(largestUpload), requestTimeout: 120_000 };
   const app = Fastify({
-    logger: opts.logger ?? false,
+    ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: opts.logger ?? false }),
     trustProxy: config.trustProxy,
     bodyLimit: encodedSize(largestUpload),
     ...(config.tls
