@@ -310,3 +310,17 @@ export async function stopServer(server: TestServer | undefined): Promise<void> 
   server.app.server.closeAllConnections();
   await server.close();
 }
+
+/** Twitter's banner variants and their sizes (reference §3.3), as the tests expect them. */
+export const BANNER_SIZES: Readonly<Record<string, readonly [number, number]>> = {
+  web: [520, 260],
+  web_retina: [1040, 520],
+  ipad: [626, 313],
+  ipad_retina: [1252, 626],
+  mobile: [320, 160],
+  mobile_retina: [640, 320],
+  '300x100': [300, 100],
+  '600x200': [600, 200],
+  '1500x500': [1500, 500],
+  '1080x360': [1080, 360],
+};

@@ -23,22 +23,10 @@ import {
   twitterLite,
   type ApiResult,
   stopServer,
+  BANNER_SIZES,
 } from '../helpers/images.ts';
 
 const PATH = '/1.1/account/update_profile_banner.json';
-
-const VARIANTS: Record<string, [number, number]> = {
-  web: [520, 260],
-  web_retina: [1040, 520],
-  ipad: [626, 313],
-  ipad_retina: [1252, 626],
-  mobile: [320, 160],
-  mobile_retina: [640, 320],
-  '300x100': [300, 100],
-  '600x200': [600, 200],
-  '1500x500': [1500, 500],
-  '1080x360': [1080, 360],
-};
 
 /** A banner upload's success: 201, an empty body and Content-Length: 0 (twitter-lite needs it). */
 function assertEmpty201(r: ApiResult): void {
@@ -65,9 +53,9 @@ async function checkBanner(server: TestServer, c: Credentials): Promise<{ banner
   const r = await bannerSizes(server, c);
   assert.equal(r.status, 200, r.text);
   assert.deepEqual(Object.keys(r.json), ['sizes']);
-  assert.deepEqual(Object.keys(r.json.sizes).sort(), Object.keys(VARIANTS).sort());
+  assert.deepEqual(Object.keys(r.json.sizes).sort(), Object.keys(BANNER_SIZES).sort());
   const files: Record<string, Buffer> = {};
-  for (const [name, [w, h]] of Object.entries(VARIANTS)) {
+  for (const [name, [w, h]] of Object.entries(BANNER_SIZES)) {
     const size = r.json.sizes[name];
     assert.equal(size.w, w, `${name}.w`);
     assert.equal(size.h, h, `${name}.h`);
@@ -92,7 +80,7 @@ async function assertNoBanner(server: TestServer, c: Credentials, oldUrl?: strin
   assert.ok(Array.isArray(r.json?.errors), r.text);
   if (oldUrl) {
     assert.equal((await fetchMedia(oldUrl)).status, 404, oldUrl);
-    for (const name of Object.keys(VARIANTS)) assert.equal((await fetchMedia(`${oldUrl}/${name}`)).status, 404, `${oldUrl}/${name}`);
+    for (const name of Object.keys(BANNER_SIZES)) assert.equal((await fetchMedia(`${oldUrl}/${name}`)).status, 404, `${oldUrl}/${name}`);
   }
 }
 
@@ -171,7 +159,7 @@ describe('update_profile_banner: transports, sizes and removal', () => {
     const { bannerUrl } = await checkBanner(server, c);
     assert.notEqual(bannerUrl, first);
     // The replaced banner's variants are deleted.
-    for (const name of Object.keys(VARIANTS)) assert.equal((await fetchMedia(`${first}/${name}`)).status, 404, name);
+    for (const name of Object.keys(BANNER_SIZES)) assert.equal((await fetchMedia(`${first}/${name}`)).status, 404, name);
     const keys = await blobKeys(server, `profile_banners/${c.userId}/`);
     assert.equal(keys.length, 10, keys.join('\n'));
   });
@@ -220,7 +208,7 @@ describe('update_profile_banner: crop region', () => {
   test('the crop region is honoured: the right half only gives an all-blue banner, the left half all red', async () => {
     await twitterApiV2(server, c).updateAccountProfileBanner(source, { width: 450, height: 150, offset_left: 550, offset_top: 100 });
     const blue = await checkBanner(server, c);
-    for (const [name, [w, h]] of Object.entries(VARIANTS)) {
+    for (const [name, [w, h]] of Object.entries(BANNER_SIZES)) {
       for (const [x, y] of [[1, 1], [w - 2, h - 2], [Math.floor(w / 2), Math.floor(h / 2)]] as const) {
         assertColour(await pixel(blue.files[name]!, x, y), BLUE, `${name} (${x}, ${y})`);
       }

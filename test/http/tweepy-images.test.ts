@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { startTestServer, tempDir } from '../helpers/server.ts';
 import { fixturePath } from '../fixtures/images.ts';
+import { BANNER_SIZES } from '../helpers/images.ts';
 import { PYTHON, pythonEnv, requireTweepy, runChild, selfSignedCert } from '../helpers/tweepy.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -44,19 +45,6 @@ interface BannerSize {
   h: number;
   url: string;
 }
-
-const BANNER_VARIANTS: Record<string, [number, number]> = {
-  web: [520, 260],
-  web_retina: [1040, 520],
-  ipad: [626, 313],
-  ipad_retina: [1252, 626],
-  mobile: [320, 160],
-  mobile_retina: [640, 320],
-  '300x100': [300, 100],
-  '600x200': [600, 200],
-  '1500x500': [1500, 500],
-  '1080x360': [1080, 360],
-};
 
 test('tweepy over HTTPS: update_profile_image, background (generic request), colours (generic request), banner set/get/remove, SVG and HTML refused', async () => {
   await requireTweepy({ timeoutMs: CHILD_LIMIT_MS });
@@ -193,11 +181,11 @@ test('tweepy over HTTPS: update_profile_image, background (generic request), col
     const banner = out.banner as { sizes?: Record<string, BannerSize> };
     assert.ok(banner.sizes, `get_profile_banner returned ${JSON.stringify(out.banner)}`);
     const bannerSizes: Record<string, BannerSize> = banner.sizes;
-    assert.deepEqual(Object.keys(bannerSizes).sort(), Object.keys(BANNER_VARIANTS).sort(), 'ten variants');
+    assert.deepEqual(Object.keys(bannerSizes).sort(), Object.keys(BANNER_SIZES).sort(), 'ten variants');
     const withBanner = out.with_banner as Json;
     const bannerUrl = String(withBanner.profile_banner_url);
     assert.match(bannerUrl, new RegExp(`^https://127\\.0\\.0\\.1:\\d+/profile_banners/${alice.userId}/\\d+$`));
-    for (const [name, [w, h]] of Object.entries(BANNER_VARIANTS)) {
+    for (const [name, [w, h]] of Object.entries(BANNER_SIZES)) {
       const v = bannerSizes[name]!;
       assert.deepEqual({ w: v.w, h: v.h }, { w, h }, name);
       assert.equal(v.url, `${bannerUrl}/${name}`);
