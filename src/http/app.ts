@@ -11,6 +11,7 @@ import { registerAccountRoutes } from './routes/1.1/account.ts';
 import { registerUsersRoutes } from './routes/1.1/users.ts';
 import { registerAppearanceRoutes } from './routes/1.1/appearance.ts';
 import { registerMediaRoutes } from './routes/media.ts';
+import { registerApplicationRoutes } from './routes/1.1/application.ts';
 
 export interface AppOptions {
   /** pino options or false (the default: tests stay quiet). */
@@ -49,6 +50,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   registerAccountRoutes(app, deps.profile, config);
   registerUsersRoutes(app, deps.profile, config);
   registerAppearanceRoutes(app, deps.appearance, deps.profile, config);
+  registerApplicationRoutes(app, deps.rateLimiter, deps.clock);
   registerMediaRoutes(app, deps.blobs, deps.images);
   return app;
 }

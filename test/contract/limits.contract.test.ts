@@ -215,6 +215,19 @@ const rateCases: Cases<RateLimiter> = {
     assert.equal((await port.hit('w', W)).count, 2);
   },
 
+  async 'peek reads a window without counting, on any node, and nothing once it ended'({ port, peer, elapse }) {
+    const W = 500;
+    assert.equal(await port.peek('p'), null);
+    const first = await port.hit('p', W);
+    await port.hit('p', W);
+    const seen = await peer.peek('p');
+    assert.equal(seen?.count, 2);
+    assert.equal(seen?.resetAt, first.resetAt);
+    assert.equal((await port.peek('p'))?.count, 2, 'peeking does not count');
+    await elapse(W + 100);
+    assert.equal(await peer.peek('p'), null);
+  },
+
   async "each key's window starts at its own first hit"({ port, elapse }) {
     const W = 1000;
     await port.hit('early', W);

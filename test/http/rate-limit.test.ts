@@ -2,7 +2,7 @@
 // per access token and endpoint, a new window after 15 minutes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer } from '../helpers/server.ts';
+import { startTestServer, twitterApiV2 } from '../helpers/server.ts';
 import { signedFetch } from '../helpers/signing.ts';
 import { ManualClock } from '../../src/clock.ts';
 
@@ -38,6 +38,34 @@ test('verify_credentials allows 75 per 15 minutes per token, then 429 / 88 until
     const again = await vc(alice);
     assert.equal(again.status, 200);
     assert.equal(again.headers.get('x-rate-limit-remaining'), '74');
+  } finally {
+    await server.close();
+  }
+});
+
+test('application/rate_limit_status: every limited GET, by family, counting only itself', async () => {
+  const server = await startTestServer();
+  try {
+    const alice = await server.account('alice');
+    for (let i = 0; i < 3; i++) await signedFetch(server.url, alice, 'GET', '/1.1/account/verify_credentials.json');
+    const v1 = twitterApiV2(server, alice);
+    const all = await v1.rateLimitStatuses();
+    assert.deepEqual(all.rate_limit_context, { access_token: alice.token });
+    assert.deepEqual(Object.keys(all.resources).sort(), ['account', 'application', 'users']);
+    const vc = all.resources.account!['/account/verify_credentials']!;
+    assert.equal(vc.limit, 75);
+    assert.equal(vc.remaining, 72);
+    assert.ok(Math.abs(vc.reset - (Date.now() / 1000 + 900)) < 5);
+    assert.deepEqual(all.resources.users!['/users/show/:id'], { limit: 900, remaining: 900, reset: all.resources.users!['/users/show/:id']!.reset });
+    assert.equal(all.resources.users!['/users/profile_banner']!.limit, 180);
+    assert.equal(all.resources.application!['/application/rate_limit_status']!.remaining, 179);
+    // resources= picks families; the call counts against its own limit only.
+    const some = await v1.rateLimitStatuses('users', 'nothing' as 'users');
+    assert.deepEqual(Object.keys(some.resources), ['users']);
+    const again = await signedFetch(server.url, alice, 'GET', '/1.1/application/rate_limit_status.json', { query: { resources: 'application,account' } });
+    assert.equal(again.json.resources.application['/application/rate_limit_status'].remaining, 177);
+    assert.equal(again.json.resources.account['/account/verify_credentials'].remaining, 72);
+    assert.equal(again.headers.get('x-rate-limit-remaining'), '177');
   } finally {
     await server.close();
   }

@@ -11,13 +11,16 @@ export class RateLimitExceededError extends Error {
 
 export const WINDOW_MS = 15 * 60 * 1000;
 
+/** One counter per token and endpoint, whatever the spelling (.json or not). */
+export function rateKey(token: string, path: string): string {
+  return `${token}\u0000${path.replace(/\.json$/, '')}`;
+}
+
 export function registerRateLimit(app: FastifyInstance, limiter: RateLimiter): void {
   app.addHook('preHandler', async (req, reply) => {
     const limit = req.routeOptions.config.rateLimit;
     if (limit === undefined || req.auth === null) return;
-    // One counter per endpoint whatever the spelling (.json or not).
-    const endpoint = (req.routeOptions.url ?? '').replace(/\.json$/, '');
-    const w = await limiter.hit(`${req.auth.token.token}\u0000${endpoint}`, WINDOW_MS);
+    const w = await limiter.hit(rateKey(req.auth.token.token, req.routeOptions.url ?? ''), WINDOW_MS);
     reply.header('x-rate-limit-limit', String(limit));
     reply.header('x-rate-limit-remaining', String(Math.max(0, limit - w.count)));
     reply.header('x-rate-limit-reset', String(Math.ceil(w.resetAt / 1000)));

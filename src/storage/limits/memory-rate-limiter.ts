@@ -22,6 +22,11 @@ export class MemoryRateLimiter implements RateLimiter {
     return { ...w };
   }
 
+  async peek(key: string): Promise<RateWindow | null> {
+    const w = this.windows.get(key);
+    return w && w.resetAt > this.clock.now() ? { ...w } : null;
+  }
+
   private sweep(now: number): void {
     let budget = 64;
     for (const [k, w] of this.windows) {

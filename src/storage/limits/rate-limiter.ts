@@ -9,5 +9,7 @@ export interface RateWindow {
 export interface RateLimiter {
   /** Counts one request for key and returns its window. Must be atomic across callers. */
   hit(key: string, windowMs: number): Promise<RateWindow>;
+  /** The current window of key without counting a request; null when none is open. */
+  peek(key: string): Promise<RateWindow | null>;
   close(): Promise<void>;
 }

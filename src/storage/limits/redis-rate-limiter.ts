@@ -22,6 +22,12 @@ redis.call('PEXPIRE', KEYS[1], math.max(reset - now, 1) + 60000)
 return {count, reset}
 `);
 
+const PEEK = luaScript(`
+local v = redis.call('HMGET', KEYS[1], 'c', 'r')
+if (not v[1]) or (not v[2]) or tonumber(v[2]) <= tonumber(ARGV[1]) then return false end
+return {tonumber(v[1]), tonumber(v[2])}
+`);
+
 export interface RedisRateLimiterOptions {
   /** Namespace of the keys; tests use one per run. */
   prefix?: string;
@@ -42,6 +48,13 @@ export class RedisRateLimiter implements RateLimiter {
   async hit(key: string, windowMs: number): Promise<RateWindow> {
     if (!(windowMs > 0) || !Number.isFinite(windowMs)) throw new RangeError(`rate window must be positive, got ${windowMs}`);
     const reply = await this.redis.runScript(HIT, [boundedKey(this.prefix, key)], [this.clock.now(), Math.ceil(windowMs)]);
+    const [count, resetAt] = reply as [number, number];
+    return { count, resetAt };
+  }
+
+  async peek(key: string): Promise<RateWindow | null> {
+    const reply = await this.redis.runScript(PEEK, [boundedKey(this.prefix, key)], [this.clock.now()]);
+    if (!Array.isArray(reply)) return null;
     const [count, resetAt] = reply as [number, number];
     return { count, resetAt };
   }

@@ -7,7 +7,7 @@ import { presentUser } from '../../presenters.ts';
 import { mediaUrlsFor } from '../../media-urls.ts';
 import type { Config } from '../../../config.ts';
 import type { FastifyRequest } from 'fastify';
-import { POST_LIMIT, registerEndpoint } from './route.ts';
+import { GET_LIMITS, POST_LIMIT, registerEndpoint } from './route.ts';
 import type { User } from '../../../profile/user.ts';
 
 export function userView(config: Config, req: FastifyRequest, u: User, params: Params, self: boolean, includeEmail = false) {
@@ -20,7 +20,7 @@ export function registerAccountRoutes(app: FastifyInstance, profile: ProfileServ
   registerEndpoint(app, {
     method: 'GET',
     path: 'account/verify_credentials',
-    rateLimit: 75,
+    rateLimit: GET_LIMITS['account/verify_credentials'],
     handle: async ({ auth, params, req }) => userView(config, req, auth.user, params, true, isTruthy(params.get('include_email'))),
   });
   registerEndpoint(app, {

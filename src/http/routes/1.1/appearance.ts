@@ -4,7 +4,7 @@ import type { Config } from '../../../config.ts';
 import type { AppearanceService } from '../../../profile/appearance.service.ts';
 import type { ProfileService } from '../../../profile/profile.service.ts';
 import { mediaUrlsFor } from '../../media-urls.ts';
-import { POST_LIMIT, registerEndpoint } from './route.ts';
+import { GET_LIMITS, POST_LIMIT, registerEndpoint } from './route.ts';
 import { userView } from './account.ts';
 
 export function registerAppearanceRoutes(app: FastifyInstance, appearance: AppearanceService, profile: ProfileService, config: Config): void {
@@ -48,7 +48,7 @@ export function registerAppearanceRoutes(app: FastifyInstance, appearance: Appea
   registerEndpoint(app, {
     method: 'GET',
     path: 'users/profile_banner',
-    rateLimit: 180,
+    rateLimit: GET_LIMITS['users/profile_banner'],
     handle: async ({ auth, params, req }) => {
       // Without user_id or screen_name: the authenticating user's own banner.
       const user = params.get('user_id') !== undefined || params.get('screen_name') !== undefined ? await profile.show(params) : await profile.byId(auth.user.id);

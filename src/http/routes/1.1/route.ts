@@ -11,6 +11,14 @@ import { toJson } from '../../presenters.ts';
  */
 export const POST_LIMIT = 300;
 
+/** GET ceilings per 15 minutes and token (Twitter's 2018+ figures); rate_limit_status lists them. */
+export const GET_LIMITS = {
+  'account/verify_credentials': 75,
+  'users/show': 900,
+  'users/profile_banner': 180,
+  'application/rate_limit_status': 180,
+} as const;
+
 export interface EndpointContext {
   auth: AuthContext;
   params: Params;

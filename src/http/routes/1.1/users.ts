@@ -2,14 +2,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { ProfileService } from '../../../profile/profile.service.ts';
 import type { Config } from '../../../config.ts';
-import { registerEndpoint } from './route.ts';
+import { GET_LIMITS, registerEndpoint } from './route.ts';
 import { userView } from './account.ts';
 
 export function registerUsersRoutes(app: FastifyInstance, profile: ProfileService, config: Config): void {
   registerEndpoint(app, {
     method: 'GET',
     path: 'users/show',
-    rateLimit: 900,
+    rateLimit: GET_LIMITS['users/show'],
     handle: async ({ params, req }) => userView(config, req, await profile.show(params), params, false),
   });
 }
