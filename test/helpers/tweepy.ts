@@ -3,6 +3,7 @@
 // python3-tweepy is installed, and the self-signed certificate the HTTPS test server uses.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 
 // The Debian interpreter: python3-tweepy is installed for it, not for whatever python3 is first on PATH.
@@ -69,4 +70,88 @@ export async function selfSignedCert(dir: string, opts: { timeoutMs?: number } =
   ], { cwd: dir, ...opts });
   assert.equal(ssl.code, 0, `openssl failed: ${ssl.stderr}`);
   return { cert, key };
+}
+
+// The Debian Perl: libnet-twitter-perl is installed for it.
+export const PERL = '/usr/bin/perl';
+
+/** The environment for the Debian Perl: no local::lib or PERL5OPT leftovers, no proxy for loopback (LWP reads *_proxy). */
+export function perlEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of ['PERL5LIB', 'PERL5OPT', 'PERLLIB', 'PERL_LOCAL_LIB_ROOT']) delete env[k];
+  env.NO_PROXY = '127.0.0.1,localhost';
+  env.no_proxy = '127.0.0.1,localhost';
+  return { ...env, ...extra };
+}
+
+/**
+ * Fails the test, naming the Debian package to install, when the Debian interpreter cannot load
+ * a module: requireModule('python', 'twitter', 'python3-twitter'),
+ * requireModule('perl', 'Net::Twitter', 'libnet-twitter-perl').
+ */
+export async function requireModule(lang: 'python' | 'perl', module: string, debianPackage: string, opts: { timeoutMs?: number } = {}): Promise<void> {
+  const [cmd, args, env] = lang === 'python'
+    ? [PYTHON, ['-c', `import ${module}`], pythonEnv({})]
+    : [PERL, [`-M${module}`, '-e', '1'], perlEnv({})];
+  const probe = await runChild(cmd, args, { env, ...opts });
+  if (probe.code !== 0) {
+    assert.fail(`${debianPackage} is missing: "${cmd} ${args.join(' ')}" failed (CI installs the Debian package ${debianPackage}; run "apt-get install ${debianPackage}"): ${probe.stderr.trim()}`);
+  }
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** The raw request target, as sent (a trailing bare '?' is kept). */
+  url: string;
+  path: string;
+  query: string;
+  /** The content-type header, '' when there is none. */
+  type: string;
+  /** The status Plumage answered, once the response has finished. */
+  status?: number;
+  /** The request body as it arrived (the first maxBodyBytes of it). */
+  body: Buffer;
+}
+
+/**
+ * Records every request the server receives, before the app parses it: the request line, the
+ * content type, the body bytes and, once answered, the status. The body is copied as the HTTP
+ * parser hands it to the request stream, so the app still reads it unchanged.
+ */
+export function recordRequests(
+  server: { prependListener(event: 'request', listener: (req: IncomingMessage, res: ServerResponse) => void): unknown },
+  opts: { maxBodyBytes?: number } = {},
+): RecordedRequest[] {
+  const { maxBodyBytes = 4 * 1024 * 1024 } = opts;
+  const seen: RecordedRequest[] = [];
+  server.prependListener('request', (req, res) => {
+    const u = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const r: RecordedRequest = {
+      method: req.method ?? '',
+      url: req.url ?? '',
+      path: u.pathname,
+      query: u.search,
+      type: String(req.headers['content-type'] ?? ''),
+      get body() {
+        return Buffer.concat(chunks);
+      },
+    };
+    seen.push(r);
+    // The HTTP parser pushes body chunks only after the 'request' event, so none are missed.
+    const push = req.push;
+    req.push = function (chunk: unknown, encoding?: BufferEncoding) {
+      if (chunk != null && size < maxBodyBytes) {
+        const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk), encoding);
+        chunks.push(Buffer.from(b.subarray(0, maxBodyBytes - size)));
+        size += b.length;
+      }
+      return push.call(this, chunk, encoding);
+    };
+    res.on('finish', () => {
+      r.status = res.statusCode;
+    });
+  });
+  return seen;
 }
