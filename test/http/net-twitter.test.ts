@@ -13,7 +13,7 @@ import sharp, { type Metadata } from 'sharp';
 import { startTestServer } from '../helpers/server.ts';
 import { fixture, fixturePath } from '../fixtures/images.ts';
 import { BANNER_SIZES } from '../helpers/images.ts';
-import { PERL, perlEnv, recordRequests, requireModule, runChild } from '../helpers/tweepy.ts';
+import { PERL, perlEnv, recordRequests, requireModule, runChild } from '../helpers/script-clients.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLIENT = path.join(here, 'net_twitter_client.pl');

@@ -13,7 +13,7 @@ import { startTestServer, type Credentials } from '../helpers/server.ts';
 import { fixture, fixturePath } from '../fixtures/images.ts';
 import { BANNER_SIZES } from '../helpers/images.ts';
 import { signedFetch } from '../helpers/signing.ts';
-import { PYTHON, pythonEnv, recordRequests, requireModule, runChild } from '../helpers/tweepy.ts';
+import { PYTHON, pythonEnv, recordRequests, requireModule, runChild } from '../helpers/script-clients.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLIENT = path.join(here, 'python_twitter_client.py');

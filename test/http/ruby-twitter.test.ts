@@ -15,7 +15,7 @@ import sharp from 'sharp';
 import { startTestServer, tempDir } from '../helpers/server.ts';
 import { fixturePath } from '../fixtures/images.ts';
 import { BANNER_SIZES } from '../helpers/images.ts';
-import { runChild, selfSignedCert } from '../helpers/tweepy.ts';
+import { runChild, selfSignedCert } from '../helpers/script-clients.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLIENT = path.join(here, 'ruby_twitter_client.rb');

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTestServer, tempDir } from '../helpers/server.ts';
-import { PYTHON, pythonEnv, requireTweepy, runChild, selfSignedCert } from '../helpers/tweepy.ts';
+import { PYTHON, pythonEnv, requireTweepy, runChild, selfSignedCert } from '../helpers/script-clients.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLIENT = path.join(here, 'tweepy_client.py');
