@@ -1,6 +1,7 @@
-// The plumbing of the tweepy tests (tweepy-tls.test.ts, tweepy-images.test.ts): the Debian
-// interpreter, child processes with a time bound, the environment for Python, the check that
-// python3-tweepy is installed, and the self-signed certificate the HTTPS test server uses.
+// The plumbing of the tests that drive real clients written in other languages (tweepy,
+// python-twitter, Net::Twitter, the Ruby gem): the Debian interpreters, child processes with a
+// time bound, clean environments, checks that the Debian packages are installed, a request
+// recorder, and the self-signed certificate the HTTPS test server uses.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import type { IncomingMessage, ServerResponse } from 'node:http';
