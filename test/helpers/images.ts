@@ -5,9 +5,11 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import http from 'node:http';
+import https from 'node:https';
 import sharp, { type Metadata } from 'sharp';
 import { createRequire } from 'node:module';
 import type TwitterLiteModule from 'twitter-lite';
+import type { User } from '../../src/profile/user.ts';
 import { PLANTED } from '../fixtures/images.ts';
 import type { Credentials, TestServer } from './server.ts';
 import { signedFetch } from './signing.ts';
@@ -128,6 +130,152 @@ export function rawGet(base: string, rawPath: string, method = 'GET'): Promise<{
     req.on('error', reject);
     req.end();
   });
+}
+
+/** GET over TLS, trusting only the agent's CA (the test certificate; no NODE_TLS_REJECT_UNAUTHORIZED tricks). */
+export function fetchTls(url: string, agent: https.Agent): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = https.get(url, { agent, timeout: 20_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`timed out fetching ${url}`)));
+    req.on('error', reject);
+  });
+}
+
+export interface FetchedImage {
+  status: number;
+  /** The Content-Type header, null when there is none. */
+  type: string | null;
+  body: Buffer;
+  /** What sharp reads from the body; undefined unless the status is 2xx. */
+  meta: Metadata | undefined;
+}
+
+/** GETs served media (over TLS with `agent`, trusting its CA; else with fetch) and decodes a 2xx body with sharp. */
+export async function fetchImage(url: string, agent?: https.Agent): Promise<FetchedImage> {
+  let status: number;
+  let type: string | null;
+  let body: Buffer;
+  if (agent) {
+    const res = await fetchTls(url, agent);
+    const t = res.headers['content-type'];
+    ({ status, body } = res);
+    type = t === undefined ? null : String(t);
+  } else {
+    const res = await fetch(url);
+    status = res.status;
+    type = res.headers.get('content-type');
+    body = Buffer.from(await res.arrayBuffer());
+  }
+  return { status, type, body, meta: status >= 200 && status < 300 ? await sharp(body).metadata() : undefined };
+}
+
+/**
+ * GETs a served image and checks it: 200, the Content-Type `type` ('image/png', …), and sharp
+ * decodes it in that format. Returns the body and its metadata for further checks.
+ */
+export async function fetchServedImage(url: string, type: string, agent?: https.Agent): Promise<{ body: Buffer; meta: Metadata }> {
+  const img = await fetchImage(url, agent);
+  assert.equal(img.status, 200, `GET ${url}`);
+  assert.equal(img.type, type, url);
+  assert.equal(img.meta?.format, type.replace(/^image\//, ''), url);
+  return { body: img.body, meta: img.meta! };
+}
+
+/** A reader of the RGB of one pixel of a decoded image (alpha dropped), decoding it once. */
+export async function pixels(body: Buffer): Promise<(x: number, y: number) => number[]> {
+  const { data, info } = await sharp(body).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return (x, y) => Array.from(data.subarray((y * info.width + x) * 3, (y * info.width + x) * 3 + 3));
+}
+
+/** The avatar variants in the order the client tests fetch them, with the squares' sides. */
+const AVATAR_SQUARES: ReadonlyArray<readonly ['normal' | 'mini' | 'bigger' | '400x400', number]> = [
+  ['normal', 48],
+  ['mini', 24],
+  ['bigger', 73],
+  ['400x400', 400],
+];
+
+/**
+ * Fetches every avatar variant (`urls` as avatarUrls gives them) and checks each is served with
+ * the Content-Type of its extension, decodes in that format, and has its size: the squares
+ * 48/24/73/400, the original `original` ([width, height]). Returns each variant's URL, body and
+ * metadata, by name, for the caller's own checks.
+ */
+export async function checkAvatarVariants(
+  urls: Record<'normal' | 'mini' | 'bigger' | '400x400' | 'original', string>,
+  original: readonly [number, number],
+  agent?: https.Agent,
+): Promise<Record<string, { url: string; body: Buffer; meta: Metadata }>> {
+  const ext = extensionOf(urls.normal);
+  const type = ext === undefined ? undefined : CONTENT_TYPE_OF_EXT[ext];
+  assert.ok(type, `no image extension on ${urls.normal}`);
+  const out: Record<string, { url: string; body: Buffer; meta: Metadata }> = {};
+  for (const [name, w, h] of [...AVATAR_SQUARES.map(([n, side]) => [n, side, side] as const), ['original', ...original] as const]) {
+    const url = urls[name];
+    const { body, meta } = await fetchServedImage(url, type, agent);
+    assert.deepEqual([meta.width, meta.height], [w, h], `${url} decodes at ${w}×${h}`);
+    out[name] = { url, body, meta };
+  }
+  return out;
+}
+
+/**
+ * The sizes map of users/profile_banner: exactly the ten variants with Twitter's w/h, each URL
+ * `${bannerUrl}/${name}`, each served as a PNG that decodes at exactly that size (and, with
+ * noMetadata, carries none). Returns the variants' URLs and bodies by name.
+ */
+export async function checkBannerVariants(
+  sizes: Record<string, { w: number; h: number; url: string }>,
+  bannerUrl: string,
+  opts: { agent?: https.Agent; noMetadata?: boolean } = {},
+): Promise<{ urls: Record<string, string>; files: Record<string, Buffer> }> {
+  assert.deepEqual(Object.keys(sizes).sort(), Object.keys(BANNER_SIZES).sort(), 'ten variants');
+  const urls: Record<string, string> = {};
+  const files: Record<string, Buffer> = {};
+  for (const [name, [w, h]] of Object.entries(BANNER_SIZES)) {
+    const v = sizes[name]!;
+    assert.deepEqual({ w: v.w, h: v.h }, { w, h }, name);
+    assert.equal(v.url, `${bannerUrl}/${name}`);
+    const { body, meta } = await fetchServedImage(v.url, 'image/png', opts.agent);
+    if (opts.noMetadata) await assertNoMetadata(body, `banner ${name}`);
+    assert.deepEqual([meta.width, meta.height], [w, h], `${name} decodes at ${w}×${h}`);
+    urls[name] = v.url;
+    files[name] = body;
+  }
+  return { urls, files };
+}
+
+/** The profile storage holds has each of the given fields as given (each named in its message). */
+export function assertStoredProfile(stored: User, want: Partial<Pick<User, 'screenName' | 'name' | 'location' | 'url' | 'description' | 'email'>>): void {
+  for (const [k, v] of Object.entries(want)) assert.equal(stored[k as keyof typeof want], v, k);
+}
+
+/**
+ * What storage holds for the images a client test set: the avatar and background files are the
+ * ones behind the URLs the client was given, the background tiled and in use, and the banner the
+ * one behind `bannerUrl` (null: no banner).
+ */
+export function assertStoredMedia(
+  stored: Pick<User, 'profileImage' | 'backgroundImage' | 'backgroundTile' | 'useBackgroundImage' | 'banner'>,
+  urls: { avatar: string; background: string; banner: string | null },
+): void {
+  assert.ok(stored.profileImage !== null);
+  assert.ok(urls.avatar.endsWith(`/profile_images/${stored.profileImage.replace(/\.([a-z0-9]+)$/, '_normal.$1')}`), `stored ${stored.profileImage} vs ${urls.avatar}`);
+  assert.ok(stored.backgroundImage !== null);
+  assert.ok(urls.background.endsWith(`/profile_background_images/${stored.backgroundImage}`), `stored ${stored.backgroundImage} vs ${urls.background}`);
+  assert.equal(stored.backgroundTile, true);
+  assert.equal(stored.useBackgroundImage, true);
+  if (urls.banner === null) {
+    assert.equal(stored.banner, null);
+  } else {
+    assert.ok(stored.banner !== null);
+    assert.ok(urls.banner.endsWith(`/profile_banners/${stored.banner}`), `stored ${stored.banner} vs ${urls.banner}`);
+  }
 }
 
 /** Every avatar URL of a user object: the four squares and the original, from `profile_image_url`. */

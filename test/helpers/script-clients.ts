@@ -1,11 +1,15 @@
 // The plumbing of the tests that drive real clients written in other languages (tweepy,
 // python-twitter, Net::Twitter, the Ruby gem): the Debian interpreters, child processes with a
 // time bound, clean environments, checks that the Debian packages are installed, a request
-// recorder, and the self-signed certificate the HTTPS test server uses.
+// recorder, the JSON the client scripts print, and the HTTPS test server with its self-signed
+// certificate.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
+import { startTestServer, tempDir, type TestServer } from './server.ts';
 
 // The Debian interpreter: python3-tweepy is installed for it, not for whatever python3 is first on PATH.
 export const PYTHON = '/usr/bin/python3';
@@ -73,6 +77,60 @@ export async function selfSignedCert(dir: string, opts: { timeoutMs?: number } =
   return { cert, key };
 }
 
+/**
+ * What a client script printed, once it is known to have exited 0 and printed one JSON object
+ * with no `error` in it (`failure` words the assertion message when there is one). `label`
+ * names the script in the messages ("tweepy_images.py upload").
+ */
+export function scriptOutput<T extends Record<string, unknown> = Record<string, unknown>>(r: Run, label: string, failure: (out: T) => string): T {
+  assert.equal(r.code, 0, `${label} exited ${r.code} (signal ${r.signal}): ${r.stderr}`);
+  let out: T;
+  try {
+    out = JSON.parse(r.stdout.trim()) as T;
+  } catch {
+    assert.fail(`${label} did not print JSON: ${r.stdout}\n${r.stderr}`);
+  }
+  assert.equal(out.error, undefined, failure(out));
+  return out;
+}
+
+/** The step a client script was at, as it printed its `steps`. */
+export function lastStep(out: { steps?: unknown }): string {
+  return String((out.steps as string[] | undefined)?.at(-1));
+}
+
+export interface TlsTestServer {
+  server: TestServer;
+  /** The certificate's PEM file, for the client's trust store (REQUESTS_CA_BUNDLE, SSL_CERT_FILE). */
+  cert: string;
+  /** An agent that trusts the certificate and nothing else, for this side's own fetches. */
+  agent: https.Agent;
+  /** Destroys the agent, closes the server and removes the certificate's folder. */
+  close(): Promise<void>;
+}
+
+/** The test server on native HTTPS (PLUMAGE_TLS_CERT/KEY) with a fresh self-signed certificate for 127.0.0.1. */
+export async function startTlsTestServer(dirPrefix: string, opts: { timeoutMs?: number } = {}): Promise<TlsTestServer> {
+  const dir = tempDir(dirPrefix);
+  let server: TestServer | undefined;
+  let agent: https.Agent | undefined;
+  const close = async () => {
+    agent?.destroy();
+    await server?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const { cert, key } = await selfSignedCert(dir, opts);
+    server = await startTestServer({ tlsCert: cert, tlsKey: key });
+    assert.ok(server.url.startsWith('https://127.0.0.1:'), `the test server should serve HTTPS, got ${server.url}`);
+    agent = new https.Agent({ ca: fs.readFileSync(cert), keepAlive: false });
+    return { server, cert, agent, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
 // The Debian Perl: libnet-twitter-perl is installed for it.
 export const PERL = '/usr/bin/perl';
 
@@ -101,6 +159,8 @@ export async function requireModule(lang: 'python' | 'perl', module: string, deb
 }
 
 export interface RecordedRequest {
+  /** The request line without the version: `${method} ${url}`. */
+  line: string;
   method: string;
   /** The raw request target, as sent (a trailing bare '?' is kept). */
   url: string;
@@ -130,6 +190,7 @@ export function recordRequests(
     const chunks: Buffer[] = [];
     let size = 0;
     const r: RecordedRequest = {
+      line: `${req.method} ${req.url}`,
       method: req.method ?? '',
       url: req.url ?? '',
       path: u.pathname,
@@ -155,4 +216,11 @@ export function recordRequests(
     });
   });
   return seen;
+}
+
+/** The first recorded request whose line starts with `prefix`; fails, listing what was seen, when there is none. */
+export function firstRequest(seen: RecordedRequest[], prefix: string): RecordedRequest {
+  const hits = seen.filter((s) => s.line.startsWith(prefix));
+  assert.ok(hits.length >= 1, `no request starting "${prefix}"; saw: ${seen.map((s) => s.line).join(' | ')}`);
+  return hits[0]!;
 }

@@ -60,8 +60,8 @@ export interface TestServer {
   deps: Deps;
   app: FastifyInstance;
   dataDir: string;
-  /** A new account with a read-write app token (or read-only when asked). */
-  account(screenName: string, opts?: { readOnly?: boolean; name?: string }): Promise<Credentials>;
+  /** A new account with a read-write app token (or read-only when asked), and an e-mail address when given. */
+  account(screenName: string, opts?: { readOnly?: boolean; name?: string; email?: string }): Promise<Credentials>;
   close(): Promise<void>;
 }
 
@@ -85,7 +85,7 @@ export async function startTestServer(input: ConfigInput = {}, opts: DepsOptions
     app,
     dataDir,
     async account(screenName, o = {}) {
-      const user = await deps.accounts.addUser({ screenName, name: o.name });
+      const user = await deps.accounts.addUser({ screenName, name: o.name, email: o.email });
       const app = await deps.accounts.addApp(`app-${screenName}`, o.readOnly ? 'read' : 'read-write');
       const { token } = await deps.accounts.issueToken(app.consumerKey, user.screenName);
       return {

@@ -9,11 +9,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import sharp, { type Metadata } from 'sharp';
 import { startTestServer } from '../helpers/server.ts';
 import { fixture, fixturePath } from '../fixtures/images.ts';
-import { BANNER_SIZES } from '../helpers/images.ts';
-import { PERL, perlEnv, recordRequests, requireModule, runChild } from '../helpers/script-clients.ts';
+import { assertStoredMedia, assertStoredProfile, avatarUrls, checkAvatarVariants, checkBannerVariants, fetchImage, fetchServedImage, pixels } from '../helpers/images.ts';
+import { PERL, lastStep, perlEnv, recordRequests, requireModule, runChild, scriptOutput } from '../helpers/script-clients.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLIENT = path.join(here, 'net_twitter_client.pl');
@@ -56,12 +55,6 @@ function describeParts(body: Buffer, files: Record<string, Buffer>): Record<stri
   return out;
 }
 
-async function fetchImage(url: string): Promise<{ status: number; type: string | null; body: Buffer; meta: Metadata | undefined }> {
-  const res = await fetch(url);
-  const body = Buffer.from(await res.arrayBuffer());
-  return { status: res.status, type: res.headers.get('content-type'), body, meta: res.ok ? await sharp(body).metadata() : undefined };
-}
-
 test('Net::Twitter over HTTP: verify_credentials, colours, profile, avatar, background, banner set/get/remove, wrong secret, SVG refused', async () => {
   await requireModule('perl', 'Net::Twitter', 'libnet-twitter-perl');
 
@@ -94,14 +87,7 @@ test('Net::Twitter over HTTP: verify_credentials, colours, profile, avatar, back
           PLUMAGE_NEW_DESCRIPTION: wanted.description,
         }),
       });
-      assert.equal(r.code, 0, `net_twitter_client.pl ${phase} exited ${r.code} (signal ${r.signal}): ${r.stderr}`);
-      let out: Json;
-      try {
-        out = JSON.parse(r.stdout.trim()) as Json;
-      } catch {
-        assert.fail(`net_twitter_client.pl ${phase} did not print JSON: ${r.stdout}\n${r.stderr}`);
-      }
-      assert.equal(out.error, undefined, `Net::Twitter failed at step "${String((out.steps as string[] | undefined)?.at(-1))}": ${String(out.error)}\n${r.stderr}`);
+      const out = scriptOutput<Json>(r, `net_twitter_client.pl ${phase}`, (o) => `Net::Twitter failed at step "${lastStep(o)}": ${String(o.error)}\n${r.stderr}`);
       assert.equal(out.version, '4.01043');
       return out;
     };
@@ -194,27 +180,13 @@ test('Net::Twitter over HTTP: verify_credentials, colours, profile, avatar, back
     assert.ok(avatarUrl.startsWith(`${base}/profile_images/`), `avatar URL on this server: ${avatarUrl}`);
     assert.equal(avatar.profile_image_url_https, avatarUrl);
     assert.notEqual(avatarUrl, out.verify.profile_image_url);
-    const avatarSizes: Array<[string, number, number]> = [
-      ['_normal', 48, 48],
-      ['_mini', 24, 24],
-      ['_bigger', 73, 73],
-      ['_400x400', 400, 400],
-      ['', 200, 300], // the original: stored 300×200 with EXIF orientation 6, displayed 200×300
-    ];
-    for (const [suffix, w, h] of avatarSizes) {
-      const url = avatarUrl.replace(/_normal\.jpg$/, `${suffix}.jpg`);
-      const img = await fetchImage(url);
-      assert.equal(img.status, 200, `GET ${url}`);
-      assert.equal(img.type, 'image/jpeg', url);
-      assert.equal(img.meta?.format, 'jpeg', url);
-      assert.deepEqual([img.meta?.width, img.meta?.height], [w, h], `${url} decodes at ${w}×${h}`);
-      assert.equal(img.meta?.exif, undefined, `${url} carries no EXIF`);
-    }
+    // Each variant a JPEG at its size; the original: stored 300×200 with EXIF orientation 6, displayed 200×300.
+    const avatars = await checkAvatarVariants(avatarUrls(avatarUrl), [200, 300]);
+    for (const { url, meta } of Object.values(avatars)) assert.equal(meta.exif, undefined, `${url} carries no EXIF`);
     // The orientation was applied: red (the stored left half) is now on top.
-    const original = await fetchImage(avatarUrl.replace(/_normal\.jpg$/, '.jpg'));
-    const { data } = await sharp(original.body).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-    const top = Array.from(data.subarray((20 * 200 + 100) * 3, (20 * 200 + 100) * 3 + 3));
-    const bottom = Array.from(data.subarray((280 * 200 + 100) * 3, (280 * 200 + 100) * 3 + 3));
+    const px = await pixels(avatars.original!.body);
+    const top = px(100, 20);
+    const bottom = px(100, 280);
     assert.ok(top[0]! > 200 && top[2]! < 60, `top of the upright avatar is red, got ${top}`);
     assert.ok(bottom[2]! > 200 && bottom[0]! < 60, `bottom of the upright avatar is blue, got ${bottom}`);
 
@@ -226,12 +198,9 @@ test('Net::Twitter over HTTP: verify_credentials, colours, profile, avatar, back
     assert.match(bgUrl, /^http:\/\/127\.0\.0\.1:\d+\/profile_background_images\/[1-9]\d*\/[A-Za-z0-9_-]+\.webp$/);
     assert.equal(background.profile_background_image_url_https, bgUrl);
     assert.equal(background.profile_image_url, avatarUrl, 'the background call leaves the avatar alone');
-    const bg = await fetchImage(bgUrl);
-    assert.equal(bg.status, 200, `GET ${bgUrl}`);
-    assert.equal(bg.type, 'image/webp');
-    assert.equal(bg.meta?.format, 'webp');
-    assert.equal(bg.meta?.width, 120);
-    assert.equal(bg.meta?.pages, 3, 'the animated background keeps its three frames');
+    const bg = await fetchServedImage(bgUrl, 'image/webp');
+    assert.equal(bg.meta.width, 120);
+    assert.equal(bg.meta.pages, 3, 'the animated background keeps its three frames');
 
     // --- update_profile_banner: 201 with an empty body, which Net::Twitter returns as {};
     // profile_banner lists the ten variants, each served at its size.
@@ -239,18 +208,7 @@ test('Net::Twitter over HTTP: verify_credentials, colours, profile, avatar, back
     const bannerUrl = String(out.with_banner.profile_banner_url);
     assert.match(bannerUrl, new RegExp(`^http://127\\.0\\.0\\.1:\\d+/profile_banners/${nettie.userId}/\\d+$`));
     assert.equal(out.with_banner.entities, undefined, 'include_entities => 0 went out as false');
-    const sizes = (out.banner as { sizes: Record<string, { w: number; h: number; url: string }> }).sizes;
-    assert.deepEqual(Object.keys(sizes).sort(), Object.keys(BANNER_SIZES).sort(), 'ten variants');
-    for (const [name, [w, h]] of Object.entries(BANNER_SIZES)) {
-      const v = sizes[name]!;
-      assert.deepEqual({ w: v.w, h: v.h }, { w, h }, name);
-      assert.equal(v.url, `${bannerUrl}/${name}`);
-      const img = await fetchImage(v.url);
-      assert.equal(img.status, 200, `GET ${v.url}`);
-      assert.equal(img.type, 'image/png', v.url);
-      assert.equal(img.meta?.format, 'png', name);
-      assert.deepEqual([img.meta?.width, img.meta?.height], [w, h], `${name} decodes at ${w}×${h}`);
-    }
+    const banner = await checkBannerVariants((out.banner as { sizes: Record<string, { w: number; h: number; url: string }> }).sizes, bannerUrl);
     const storedBanner = (await server.deps.profile.byId(nettie.userId)).banner;
     assert.ok(storedBanner !== null && bannerUrl.endsWith(`/profile_banners/${storedBanner}`), `stored ${storedBanner} vs ${bannerUrl}`);
 
@@ -274,7 +232,7 @@ test('Net::Twitter over HTTP: verify_credentials, colours, profile, avatar, back
       twitter_error_text: 'Sorry, that page does not exist.',
       twitter_error: { errors: [{ code: 34, message: 'Sorry, that page does not exist.' }] },
     });
-    const gone = await fetchImage(sizes.web!.url);
+    const gone = await fetchImage(banner.urls.web!);
     assert.equal(gone.status, 404, 'the removed banner is no longer served');
     const unsupported = 'Unsupported image type; send a GIF, JPEG, PNG or WebP image.';
     assert.deepEqual(removed.svg, {
@@ -295,19 +253,9 @@ test('Net::Twitter over HTTP: verify_credentials, colours, profile, avatar, back
 
     // --- And storage agrees.
     const stored = await server.deps.profile.byId(nettie.userId);
-    assert.equal(stored.screenName, 'nettie');
-    assert.equal(stored.name, wanted.name);
-    assert.equal(stored.location, wanted.location);
-    assert.equal(stored.url, wanted.url);
-    assert.equal(stored.description, wanted.description);
+    assertStoredProfile(stored, { ...wanted, screenName: 'nettie' });
     assert.deepEqual(stored.colours, { background: 'C0DEED', link: 'FF00AA', text: '333333', sidebarFill: 'FFFFFF', sidebarBorder: 'ABCDEF' });
-    assert.ok(stored.profileImage !== null);
-    assert.ok(avatarUrl.endsWith(`/profile_images/${stored.profileImage.replace(/\.jpg$/, '_normal.jpg')}`), `stored ${stored.profileImage} vs ${avatarUrl}`);
-    assert.ok(stored.backgroundImage !== null);
-    assert.ok(bgUrl.endsWith(`/profile_background_images/${stored.backgroundImage}`), `stored ${stored.backgroundImage} vs ${bgUrl}`);
-    assert.equal(stored.backgroundTile, true);
-    assert.equal(stored.useBackgroundImage, true);
-    assert.equal(stored.banner, null);
+    assertStoredMedia(stored, { avatar: avatarUrl, background: bgUrl, banner: null });
   } finally {
     await server?.close();
   }

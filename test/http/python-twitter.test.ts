@@ -8,22 +8,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import sharp, { type Metadata } from 'sharp';
-import { startTestServer, type Credentials } from '../helpers/server.ts';
+import { startTestServer } from '../helpers/server.ts';
 import { fixture, fixturePath } from '../fixtures/images.ts';
-import { BANNER_SIZES } from '../helpers/images.ts';
+import { assertStoredMedia, assertStoredProfile, avatarUrls, checkAvatarVariants, checkBannerVariants, fetchImage, fetchServedImage } from '../helpers/images.ts';
 import { signedFetch } from '../helpers/signing.ts';
-import { PYTHON, pythonEnv, recordRequests, requireModule, runChild } from '../helpers/script-clients.ts';
+import { PYTHON, lastStep, pythonEnv, recordRequests, requireModule, runChild, scriptOutput } from '../helpers/script-clients.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLIENT = path.join(here, 'python_twitter_client.py');
 
 type Json = Record<string, unknown>;
-async function fetchImage(url: string): Promise<{ status: number; type: string | null; meta: Metadata | undefined }> {
-  const res = await fetch(url);
-  const body = Buffer.from(await res.arrayBuffer());
-  return { status: res.status, type: res.headers.get('content-type'), meta: res.ok ? await sharp(body).metadata() : undefined };
-}
 
 test('python-twitter over HTTP: VerifyCredentials, UpdateProfile, UpdateImage, UpdateBackgroundImage, UpdateBanner, refusals', async () => {
   await requireModule('python', 'twitter', 'python3-twitter');
@@ -36,17 +30,7 @@ test('python-twitter over HTTP: VerifyCredentials, UpdateProfile, UpdateImage, U
 
     // An account with an e-mail address, so include_email has something to show.
     const email = 'polly@example.org';
-    const user = await server.deps.accounts.addUser({ screenName: 'polly', email });
-    const app = await server.deps.accounts.addApp('app-polly', 'read-write');
-    const { token } = await server.deps.accounts.issueToken(app.consumerKey, user.screenName);
-    const polly: Credentials = {
-      consumerKey: app.consumerKey,
-      consumerSecret: app.consumerSecret,
-      token: token.token,
-      tokenSecret: token.secret,
-      userId: user.id,
-      screenName: user.screenName,
-    };
+    const polly = await server.account('polly', { email });
 
     // What python-twitter sent (request line, content type, body) and what Plumage answered.
     const seen = recordRequests(server.app.server);
@@ -72,14 +56,7 @@ test('python-twitter over HTTP: VerifyCredentials, UpdateProfile, UpdateImage, U
         PLUMAGE_NEW_LINK_COLOR: wanted.link,
       }),
     });
-    assert.equal(r.code, 0, `python_twitter_client.py exited ${r.code} (signal ${r.signal}): ${r.stderr}`);
-    let out: Json;
-    try {
-      out = JSON.parse(r.stdout.trim()) as Json;
-    } catch {
-      assert.fail(`python_twitter_client.py did not print JSON: ${r.stdout}\n${r.stderr}`);
-    }
-    assert.equal(out.error, undefined, `python-twitter failed at step "${String((out.steps as string[] | undefined)?.at(-1))}": ${String(out.error)}\n${String(out.traceback)}`);
+    const out = scriptOutput<Json>(r, 'python_twitter_client.py', (o) => `python-twitter failed at step "${lastStep(o)}": ${String(o.error)}\n${String(o.traceback)}`);
     assert.equal(out.version, '3.3');
 
     // --- The wire: every call as python-twitter makes it, and Plumage's status for each.
@@ -151,22 +128,9 @@ test('python-twitter over HTTP: VerifyCredentials, UpdateProfile, UpdateImage, U
     assert.ok(avatarUrl.startsWith(`${base}/profile_images/`), `avatar URL on this server: ${avatarUrl}`);
     assert.equal(after.profile_image_url_https, avatarUrl, 'a plain-HTTP server hands out the same URL in both fields');
     assert.equal(after.default_profile_image, false);
-    const avatarSizes: Array<[string, number, number]> = [
-      ['_normal', 48, 48],
-      ['_mini', 24, 24],
-      ['_bigger', 73, 73],
-      ['_400x400', 400, 400],
-      ['', 240, 160], // the original: alpha.png is 240×160, under the 400 px cap
-    ];
-    for (const [suffix, w, h] of avatarSizes) {
-      const url = avatarUrl.replace(/_normal\.png$/, `${suffix}.png`);
-      const img = await fetchImage(url);
-      assert.equal(img.status, 200, `GET ${url}`);
-      assert.equal(img.type, 'image/png', url);
-      assert.equal(img.meta?.format, 'png', url);
-      assert.deepEqual([img.meta?.width, img.meta?.height], [w, h], `${url} decodes at ${w}×${h}`);
-      assert.equal(img.meta?.hasAlpha, true, `${url} keeps its transparency`);
-    }
+    // Each variant a PNG at its size; the original: alpha.png is 240×160, under the 400 px cap.
+    const avatars = await checkAvatarVariants(avatarUrls(avatarUrl), [240, 160]);
+    for (const { url, meta } of Object.values(avatars)) assert.equal(meta.hasAlpha, true, `${url} keeps its transparency`);
     // The default avatar it replaced is not the user's any more, but it is still served.
     assert.match(String(before.profile_image_url), /\/sticky\/default_profile_images\/default_profile_normal\.png$/);
     const defaultAvatar = await fetchImage(String(before.profile_image_url));
@@ -181,11 +145,8 @@ test('python-twitter over HTTP: VerifyCredentials, UpdateProfile, UpdateImage, U
     assert.equal(after.profile_background_image_url_https, bgUrl);
     assert.equal(after.profile_background_tile, true);
     assert.equal(after.profile_use_background_image, true);
-    const bg = await fetchImage(bgUrl);
-    assert.equal(bg.status, 200, `GET ${bgUrl}`);
-    assert.equal(bg.type, 'image/webp');
-    assert.equal(bg.meta?.format, 'webp');
-    assert.deepEqual([bg.meta?.width, bg.meta?.height], [200, 150], 'the 200×150 background is kept at its size');
+    const bg = await fetchServedImage(bgUrl, 'image/webp');
+    assert.deepEqual([bg.meta.width, bg.meta.height], [200, 150], 'the 200×150 background is kept at its size');
 
     // --- UpdateBanner (base64 `banner`): True; users/profile_banner lists the ten variants.
     assert.equal(out.banner_result, true);
@@ -194,18 +155,7 @@ test('python-twitter over HTTP: VerifyCredentials, UpdateProfile, UpdateImage, U
     // python-twitter has no call for users/profile_banner: ask with a signed request.
     const sizesRes = await signedFetch(base, polly, 'GET', '/1.1/users/profile_banner.json', { query: { screen_name: 'polly' } });
     assert.equal(sizesRes.status, 200, sizesRes.text);
-    const sizes = (sizesRes.json as { sizes: Record<string, { w: number; h: number; url: string }> }).sizes;
-    assert.deepEqual(Object.keys(sizes).sort(), Object.keys(BANNER_SIZES).sort(), 'ten variants');
-    for (const [name, [w, h]] of Object.entries(BANNER_SIZES)) {
-      const v = sizes[name]!;
-      assert.deepEqual({ w: v.w, h: v.h }, { w, h }, name);
-      assert.equal(v.url, `${bannerUrl}/${name}`);
-      const img = await fetchImage(v.url);
-      assert.equal(img.status, 200, `GET ${v.url}`);
-      assert.equal(img.type, 'image/png', v.url);
-      assert.equal(img.meta?.format, 'png', name);
-      assert.deepEqual([img.meta?.width, img.meta?.height], [w, h], `${name} decodes at ${w}×${h}`);
-    }
+    await checkBannerVariants((sizesRes.json as { sizes: Record<string, { w: number; h: number; url: string }> }).sizes, bannerUrl);
 
     // --- An SVG, and HTML named .png, as the profile image: 400 on the wire (seen above),
     // which python-twitter raises as TwitterError({'message': 'Image data could not be processed'}).
@@ -221,21 +171,9 @@ test('python-twitter over HTTP: VerifyCredentials, UpdateProfile, UpdateImage, U
 
     // --- And storage agrees.
     const stored = await server.deps.profile.byId(polly.userId);
-    assert.equal(stored.screenName, 'polly');
-    assert.equal(stored.name, wanted.name);
-    assert.equal(stored.url, `http://${wanted.url}`);
-    assert.equal(stored.location, wanted.location);
-    assert.equal(stored.description, wanted.description);
-    assert.equal(stored.email, email);
+    assertStoredProfile(stored, { screenName: 'polly', name: wanted.name, url: `http://${wanted.url}`, location: wanted.location, description: wanted.description, email });
     assert.equal(stored.colours.link, 'C0FFEE');
-    assert.ok(stored.profileImage !== null);
-    assert.ok(avatarUrl.endsWith(`/profile_images/${stored.profileImage.replace(/\.png$/, '_normal.png')}`), `stored ${stored.profileImage} vs ${avatarUrl}`);
-    assert.ok(stored.backgroundImage !== null);
-    assert.ok(bgUrl.endsWith(`/profile_background_images/${stored.backgroundImage}`), `stored ${stored.backgroundImage} vs ${bgUrl}`);
-    assert.equal(stored.backgroundTile, true);
-    assert.equal(stored.useBackgroundImage, true);
-    assert.ok(stored.banner !== null);
-    assert.ok(bannerUrl.endsWith(`/profile_banners/${stored.banner}`), `stored ${stored.banner} vs ${bannerUrl}`);
+    assertStoredMedia(stored, { avatar: avatarUrl, background: bgUrl, banner: bannerUrl });
   } finally {
     await server?.close();
   }

@@ -7,15 +7,11 @@
 // file parts. The served media are fetched over TLS with the test certificate and decoded with sharp.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import https from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import sharp from 'sharp';
-import { startTestServer, tempDir } from '../helpers/server.ts';
 import { fixturePath } from '../fixtures/images.ts';
-import { BANNER_SIZES } from '../helpers/images.ts';
-import { runChild, selfSignedCert } from '../helpers/script-clients.ts';
+import { BANNER_SIZES, assertStoredMedia, assertStoredProfile, checkAvatarVariants, checkBannerVariants, fetchImage, fetchServedImage, pixels } from '../helpers/images.ts';
+import { firstRequest, lastStep, recordRequests, runChild, scriptOutput, startTlsTestServer, type TlsTestServer } from '../helpers/script-clients.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLIENT = path.join(here, 'ruby_twitter_client.rb');
@@ -46,51 +42,18 @@ async function requireRubyTwitter(): Promise<void> {
   assert.equal(probe.stdout, '7.0.0', 'the Debian ruby-twitter 7.0.0 is the version clients.md observed');
 }
 
-interface Fetched {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-}
-
-/** GET over TLS, trusting only the test certificate (no NODE_TLS_REJECT_UNAUTHORIZED tricks). */
-function fetchTls(url: string, agent: https.Agent): Promise<Fetched> {
-  return new Promise((resolve, reject) => {
-    const req = https.get(url, { agent, timeout: 20_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`timed out fetching ${url}`)));
-    req.on('error', reject);
-  });
-}
-
-/** The RGB of one pixel of a decoded image. */
-async function pixels(body: Buffer): Promise<(x: number, y: number) => number[]> {
-  const { data, info } = await sharp(body).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  return (x, y) => Array.from(data.subarray((y * info.width + x) * 3, (y * info.width + x) * 3 + 3));
-}
-
 test('ruby twitter gem over HTTPS: profile round-trip, avatar, background, banner (strict and wrapped base64), sizes, removal, refusals', async () => {
   await requireRubyTwitter();
 
-  const dir = tempDir('plumage-ruby-twitter-');
-  let server: Awaited<ReturnType<typeof startTestServer>> | undefined;
-  let agent: https.Agent | undefined;
+  let tls: TlsTestServer | undefined;
   try {
-    const { cert, key } = await selfSignedCert(dir, { timeoutMs: CHILD_LIMIT_MS });
-    server = await startTestServer({ tlsCert: cert, tlsKey: key });
-    assert.ok(server.url.startsWith('https://127.0.0.1:'), `the test server should serve HTTPS, got ${server.url}`);
+    tls = await startTlsTestServer('plumage-ruby-twitter-', { timeoutMs: CHILD_LIMIT_MS });
+    const { server, cert, agent } = tls;
     const base = server.url;
-    agent = new https.Agent({ ca: fs.readFileSync(cert), keepAlive: false });
     const alice = await server.account('alice');
 
     // The raw request lines and content types, to check how the gem sent each call.
-    const seen: Array<{ line: string; type: string }> = [];
-    server.app.server.prependListener('request', (req: { method?: string; url?: string; headers: Record<string, string | string[] | undefined> }) => {
-      seen.push({ line: `${req.method} ${req.url}`, type: String(req.headers['content-type'] ?? '') });
-    });
+    const seen = recordRequests(server.app.server, { maxBodyBytes: 0 });
 
     // UTF-8 (including a code point outside the BMP) and every character form encoding reserves.
     const wanted = {
@@ -119,26 +82,15 @@ test('ruby twitter gem over HTTPS: profile round-trip, avatar, background, banne
         env,
         timeoutMs: CHILD_LIMIT_MS,
       });
-      assert.equal(r.code, 0, `ruby_twitter_client.rb ${phase} exited ${r.code} (signal ${r.signal}): ${r.stderr}`);
-      let out: Json;
-      try {
-        out = JSON.parse(r.stdout.trim()) as Json;
-      } catch {
-        assert.fail(`ruby_twitter_client.rb ${phase} did not print JSON: ${r.stdout}\n${r.stderr}`);
-      }
-      assert.equal(
-        out.error,
-        undefined,
-        `the gem failed at step "${String((out.steps as string[] | undefined)?.at(-1))}" (code ${String(out.error_code)}): ${String(out.error)}\n${((out.backtrace as string[] | undefined) ?? []).join('\n')}`,
+      const out = scriptOutput<Json>(
+        r,
+        `ruby_twitter_client.rb ${phase}`,
+        (o) => `the gem failed at step "${lastStep(o)}" (code ${String(o.error_code)}): ${String(o.error)}\n${((o.backtrace as string[] | undefined) ?? []).join('\n')}`,
       );
       assert.equal(out.gem_version, '7.0.0');
       return out;
     };
-    const lineOf = (prefix: string) => {
-      const hits = seen.filter((s) => s.line.startsWith(prefix));
-      assert.ok(hits.length >= 1, `no request starting "${prefix}"; saw: ${seen.map((s) => s.line).join(' | ')}`);
-      return hits[0]!;
-    };
+    const lineOf = (prefix: string) => firstRequest(seen, prefix);
     /** Checks a Twitter::User as the script printed it: the gem's accessors agree with the raw attributes. */
     const user = (u: unknown): Json & { attrs: Json } => {
       const j = u as Json & { attrs: Json };
@@ -193,32 +145,19 @@ test('ruby twitter gem over HTTPS: profile round-trip, avatar, background, banne
     assert.equal(avatar.attrs.profile_image_url, avatarHttps, 'an HTTPS-only server hands out the same URL in both fields');
     assert.equal(avatar.gem_profile_image_url, avatarHttps.replace(/^https/, 'http'), 'the gem derives its insecure URL from _https');
     // The gem derives the other sizes from the _normal URL (Twitter::Profile#profile_image_uri_https(size)).
-    const gemSizes = avatar.gem_profile_image_url_https as Record<string, string>;
+    const gemSizes = avatar.gem_profile_image_url_https as Record<'normal' | 'mini' | 'bigger' | '400x400' | 'original', string>;
     assert.equal(gemSizes.normal, avatarHttps);
-    const avatarSizes: Array<[string, number, number]> = [
-      ['normal', 48, 48],
-      ['mini', 24, 24],
-      ['bigger', 73, 73],
-      ['400x400', 400, 400],
-      ['original', 240, 160], // alpha.png is 240×160, under the 400 px cap
-    ];
-    for (const [size, w, h] of avatarSizes) {
-      const url = gemSizes[size]!;
-      assert.ok(url.startsWith(`${base}/profile_images/`), `${size}: ${url}`);
-      const res = await fetchTls(url, agent);
-      assert.equal(res.status, 200, `GET ${url}`);
-      assert.equal(res.headers['content-type'], 'image/png', url);
-      const meta = await sharp(res.body).metadata();
-      assert.equal(meta.format, 'png', url);
-      assert.deepEqual([meta.width, meta.height], [w, h], `${url} decodes at ${w}×${h}`);
+    for (const [size, url] of Object.entries(gemSizes)) assert.ok(url.startsWith(`${base}/profile_images/`), `${size}: ${url}`);
+    // Each variant a PNG at its size; the original: alpha.png is 240×160, under the 400 px cap.
+    const avatars = await checkAvatarVariants(gemSizes, [240, 160], agent);
+    for (const { url, body, meta } of Object.values(avatars)) {
       assert.equal(meta.hasAlpha, true, `${url} keeps its transparency`);
       assert.equal(meta.exif, undefined, `${url} carries no EXIF`);
       assert.equal(meta.xmp, undefined, `${url} carries no XMP`);
-      assert.ok(!res.body.includes(Buffer.from('plumage-secret-png-comment')), `${url} carries no PNG comment`);
+      assert.ok(!body.includes(Buffer.from('plumage-secret-png-comment')), `${url} carries no PNG comment`);
     }
     // The uploaded colour, not a placeholder: the left half is green.
-    const original = await fetchTls(gemSizes.original!, agent);
-    const px0 = await pixels(original.body);
+    const px0 = await pixels(avatars.original!.body);
     const [r0, g0, b0] = px0(20, 80);
     assert.ok(r0! < 40 && g0! > 215 && b0! < 40, `the avatar's left half is green, got ${px0(20, 80)}`);
 
@@ -233,11 +172,7 @@ test('ruby twitter gem over HTTPS: profile round-trip, avatar, background, banne
     assert.ok(bgHttps.startsWith(`${base}/`));
     assert.equal(background.attrs.profile_background_image_url, bgHttps);
     assert.equal(background.attrs.profile_image_url_https, avatarHttps, 'the background call left the avatar alone');
-    const bg = await fetchTls(bgHttps, agent);
-    assert.equal(bg.status, 200, `GET ${bgHttps}`);
-    assert.equal(bg.headers['content-type'], 'image/gif');
-    const bgMeta = await sharp(bg.body).metadata();
-    assert.equal(bgMeta.format, 'gif');
+    const { meta: bgMeta } = await fetchServedImage(bgHttps, 'image/gif', agent);
     assert.deepEqual([bgMeta.width, bgMeta.pageHeight ?? bgMeta.height], [120, 80]);
     assert.equal(bgMeta.pages, 3, 'the animated background keeps its three frames');
 
@@ -248,29 +183,20 @@ test('ruby twitter gem over HTTPS: profile round-trip, avatar, background, banne
     assert.match(bannerUrl, new RegExp(`^https://127\\.0\\.0\\.1:\\d+/profile_banners/${alice.userId}/\\d+$`));
     assert.ok(bannerUrl.startsWith(`${base}/`));
     assert.equal(after.gem_profile_banner_url_https, `${bannerUrl}/web`, 'Twitter::User#profile_banner_url_https');
-    const checkBanner = async (printed: unknown, url: string): Promise<Record<string, string>> => {
+    const checkBanner = async (printed: unknown, url: string) => {
       const banner = printed as { class: string; sizes: Record<string, { w: number; h: number }>; attrs: { sizes?: Record<string, { w: number; h: number; url: string }> } };
       assert.equal(banner.class, 'Twitter::ProfileBanner');
       assert.deepEqual(Object.keys(banner.sizes).sort(), Object.keys(BANNER_SIZES).sort(), 'ten variants, read by Twitter::ProfileBanner#sizes');
-      const urls: Record<string, string> = {};
       for (const [name, [w, h]] of Object.entries(BANNER_SIZES)) {
         assert.deepEqual(banner.sizes[name], { w, h }, `Twitter::Size of ${name}`);
-        const raw = banner.attrs.sizes?.[name];
-        assert.ok(raw, `sizes.${name} in ${JSON.stringify(banner.attrs)}`);
-        assert.equal(raw.url, `${url}/${name}`);
-        const res = await fetchTls(raw.url, agent!);
-        assert.equal(res.status, 200, `GET ${raw.url}`);
-        assert.equal(res.headers['content-type'], 'image/png');
-        const meta = await sharp(res.body).metadata();
-        assert.equal(meta.format, 'png', name);
-        assert.deepEqual([meta.width, meta.height], [w, h], `${name} decodes at ${w}×${h}`);
-        urls[name] = raw.url;
+        assert.ok(banner.attrs.sizes?.[name], `sizes.${name} in ${JSON.stringify(banner.attrs)}`);
       }
-      return urls;
+      // The raw sizes map: each variant's URL, served as a PNG at its size.
+      return checkBannerVariants(banner.attrs.sizes!, url, { agent });
     };
     const banner1 = await checkBanner(out.banner, bannerUrl);
     // wide.jpg (3000×1000) is red in its left 1000 px: scaled by 0.5 into 1500x500, red up to x=500.
-    const px1 = await pixels((await fetchTls(banner1['1500x500']!, agent)).body);
+    const px1 = await pixels(banner1.files['1500x500']!);
     const [r1, g1, b1] = px1(100, 250);
     assert.ok(r1! > 200 && g1! < 60 && b1! < 60, `x=100 of the first banner is red, got ${px1(100, 250)}`);
 
@@ -284,12 +210,12 @@ test('ruby twitter gem over HTTPS: profile round-trip, avatar, background, banne
     assert.notEqual(bannerUrl2, bannerUrl, 'a new banner gets a new URL');
     const banner2 = await checkBanner(wrapped.banner, bannerUrl2);
     // interlaced.png is a gradient (red rising left to right, green top to bottom, blue 128): not red at x=100.
-    const px2 = await pixels((await fetchTls(banner2['1500x500']!, agent)).body);
+    const px2 = await pixels(banner2.files['1500x500']!);
     const [r2a, g2a, b2a] = px2(100, 250);
     assert.ok(r2a! < 60 && g2a! > 90 && g2a! < 170 && b2a! > 100 && b2a! < 160, `x=100 of the second banner is the gradient's dark end, got ${px2(100, 250)}`);
     const [r2b] = px2(1400, 250);
     assert.ok(r2b! > 200, `x=1400 of the second banner is the gradient's red end, got ${px2(1400, 250)}`);
-    const old = await fetchTls(banner1.web!, agent);
+    const old = await fetchImage(banner1.urls.web!, agent);
     assert.equal(old.status, 404, 'the replaced banner is no longer served');
 
     // ===== Phase 3: remove_profile_banner, then the refusals.
@@ -298,7 +224,7 @@ test('ruby twitter gem over HTTPS: profile round-trip, avatar, background, banne
     assert.equal(removeReq.line, 'POST /1.1/account/remove_profile_banner.json');
     assert.equal(removed.remove_result, true);
     assert.deepEqual(removed.banner_after_removal, { raised: 'Twitter::Error::NotFound', code: 34, message: 'Sorry, that page does not exist.' });
-    const gone = await fetchTls(banner2.web!, agent);
+    const gone = await fetchImage(banner2.urls.web!, agent);
     assert.equal(gone.status, 404, 'the removed banner is no longer served');
 
     // An SVG as the profile image: BadRequest with Plumage's unsupported-type code.
@@ -320,22 +246,10 @@ test('ruby twitter gem over HTTPS: profile round-trip, avatar, background, banne
 
     // --- And storage agrees.
     const stored = await server.deps.profile.byId(alice.userId);
-    assert.equal(stored.screenName, 'alice');
-    assert.equal(stored.name, wanted.name);
-    assert.equal(stored.location, wanted.location);
-    assert.equal(stored.url, wanted.url);
-    assert.equal(stored.description, wanted.description);
+    assertStoredProfile(stored, { screenName: 'alice', name: wanted.name, location: wanted.location, url: wanted.url, description: wanted.description });
     assert.equal(stored.colours.link, '1A2B3C');
-    assert.ok(stored.profileImage !== null);
-    assert.ok(avatarHttps.endsWith(`/profile_images/${stored.profileImage.replace(/\.png$/, '_normal.png')}`), `stored ${stored.profileImage} vs ${avatarHttps}`);
-    assert.ok(stored.backgroundImage !== null);
-    assert.ok(bgHttps.endsWith(`/profile_background_images/${stored.backgroundImage}`), `stored ${stored.backgroundImage} vs ${bgHttps}`);
-    assert.equal(stored.backgroundTile, true);
-    assert.equal(stored.useBackgroundImage, true);
-    assert.equal(stored.banner, null);
+    assertStoredMedia(stored, { avatar: avatarHttps, background: bgHttps, banner: null });
   } finally {
-    agent?.destroy();
-    await server?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await tls?.close();
   }
 });

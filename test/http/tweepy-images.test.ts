@@ -4,40 +4,16 @@
 // The served media are fetched over TLS with the test certificate and decoded with sharp.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import https from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import sharp from 'sharp';
-import { startTestServer, tempDir } from '../helpers/server.ts';
 import { fixturePath } from '../fixtures/images.ts';
-import { BANNER_SIZES } from '../helpers/images.ts';
-import { PYTHON, pythonEnv, requireTweepy, runChild, selfSignedCert } from '../helpers/script-clients.ts';
+import { assertStoredMedia, avatarUrls, checkAvatarVariants, checkBannerVariants, fetchImage, fetchServedImage, pixels } from '../helpers/images.ts';
+import { PYTHON, firstRequest, lastStep, pythonEnv, recordRequests, requireTweepy, runChild, scriptOutput, startTlsTestServer, type TlsTestServer } from '../helpers/script-clients.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLIENT = path.join(here, 'tweepy_images.py');
 // A bound on each child process, so a wedged child fails the test instead of hanging the suite.
 const CHILD_LIMIT_MS = 90_000;
-
-interface Fetched {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-}
-
-/** GET over TLS, trusting only the test certificate (no NODE_TLS_REJECT_UNAUTHORIZED tricks). */
-function fetchTls(url: string, agent: https.Agent): Promise<Fetched> {
-  return new Promise((resolve, reject) => {
-    const req = https.get(url, { agent, timeout: 20_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`timed out fetching ${url}`)));
-    req.on('error', reject);
-  });
-}
 
 type Json = Record<string, unknown>;
 interface BannerSize {
@@ -49,23 +25,15 @@ interface BannerSize {
 test('tweepy over HTTPS: update_profile_image, background (generic request), colours (generic request), banner set/get/remove, SVG and HTML refused', async () => {
   await requireTweepy({ timeoutMs: CHILD_LIMIT_MS });
 
-  const dir = tempDir('plumage-tweepy-images-');
-  let server: Awaited<ReturnType<typeof startTestServer>> | undefined;
-  let agent: https.Agent | undefined;
+  let tls: TlsTestServer | undefined;
   try {
-    const { cert, key } = await selfSignedCert(dir, { timeoutMs: CHILD_LIMIT_MS });
-
-    server = await startTestServer({ tlsCert: cert, tlsKey: key });
-    assert.ok(server.url.startsWith('https://127.0.0.1:'), `the test server should serve HTTPS, got ${server.url}`);
+    tls = await startTlsTestServer('plumage-tweepy-images-', { timeoutMs: CHILD_LIMIT_MS });
+    const { server, cert, agent } = tls;
     const base = server.url;
-    agent = new https.Agent({ ca: fs.readFileSync(cert), keepAlive: false });
     const alice = await server.account('alice');
 
     // The raw request lines and content types, to check how tweepy sent each call.
-    const seen: Array<{ line: string; type: string }> = [];
-    server.app.server.prependListener('request', (req: { method?: string; url?: string; headers: Record<string, string | string[] | undefined> }) => {
-      seen.push({ line: `${req.method} ${req.url}`, type: String(req.headers['content-type'] ?? '') });
-    });
+    const seen = recordRequests(server.app.server, { maxBodyBytes: 0 });
 
     const images = {
       PLUMAGE_AVATAR: fixturePath('progressive.jpg'),
@@ -76,18 +44,11 @@ test('tweepy over HTTPS: update_profile_image, background (generic request), col
     };
     /** One run of tweepy_images.py: "upload" sets everything, "remove" takes the banner away and tries bad files. */
     const tweepy = async (phase: 'upload' | 'remove'): Promise<Json> => {
-      const r = await runChild(PYTHON, [CLIENT, `127.0.0.1:${server!.port}`, alice.consumerKey, alice.consumerSecret, alice.token, alice.tokenSecret, 'alice', phase], {
+      const r = await runChild(PYTHON, [CLIENT, `127.0.0.1:${server.port}`, alice.consumerKey, alice.consumerSecret, alice.token, alice.tokenSecret, 'alice', phase], {
         env: pythonEnv({ REQUESTS_CA_BUNDLE: cert, ...images }),
         timeoutMs: CHILD_LIMIT_MS,
       });
-      assert.equal(r.code, 0, `tweepy_images.py ${phase} exited ${r.code} (signal ${r.signal}): ${r.stderr}`);
-      let out: Json;
-      try {
-        out = JSON.parse(r.stdout.trim()) as Json;
-      } catch {
-        assert.fail(`tweepy_images.py ${phase} did not print JSON: ${r.stdout}\n${r.stderr}`);
-      }
-      assert.equal(out.error, undefined, `tweepy failed at step "${String((out.steps as string[] | undefined)?.at(-1))}": ${String(out.error)}\n${String(out.traceback)}`);
+      const out = scriptOutput<Json>(r, `tweepy_images.py ${phase}`, (o) => `tweepy failed at step "${lastStep(o)}": ${String(o.error)}\n${String(o.traceback)}`);
       assert.equal(out.tweepy_version, '4.12.1');
       return out;
     };
@@ -95,11 +56,7 @@ test('tweepy over HTTPS: update_profile_image, background (generic request), col
     const out = await tweepy('upload');
 
     // --- How tweepy sent them: multipart bodies, parameters in the query string.
-    const lineOf = (prefix: string) => {
-      const hits = seen.filter((s) => s.line.startsWith(prefix));
-      assert.ok(hits.length >= 1, `no request starting "${prefix}"; saw: ${seen.map((s) => s.line).join(' | ')}`);
-      return hits[0]!;
-    };
+    const lineOf = (prefix: string) => firstRequest(seen, prefix);
     const avatarReq = lineOf('POST /1.1/account/update_profile_image.json?');
     assert.match(avatarReq.line, /[?&]include_entities=False(&|$)/);
     assert.match(avatarReq.line, /[?&]skip_status=True(&|$)/);
@@ -124,21 +81,9 @@ test('tweepy over HTTPS: update_profile_image, background (generic request), col
     assert.match(avatarHttps, /^https:\/\/127\.0\.0\.1:\d+\/profile_images\/[1-9]\d*\/[A-Za-z0-9_-]+_normal\.jpg$/);
     assert.ok(avatarHttps.startsWith(`${base}/profile_images/`), `avatar URL on this server: ${avatarHttps}`);
     assert.equal(avatar.profile_image_url, avatarHttps, 'an HTTPS-only server hands out the same URL in both fields');
-    const sizes: Array<[string, number, number]> = [
-      ['_normal', 48, 48],
-      ['_mini', 24, 24],
-      ['_bigger', 73, 73],
-      ['_400x400', 400, 400],
-      ['', 320, 240], // the original: progressive.jpg is 320×240, under the 400 px cap
-    ];
-    for (const [suffix, w, h] of sizes) {
-      const url = avatarHttps.replace(/_normal\.jpg$/, `${suffix}.jpg`);
-      const res = await fetchTls(url, agent);
-      assert.equal(res.status, 200, `GET ${url}`);
-      assert.equal(res.headers['content-type'], 'image/jpeg', url);
-      const meta = await sharp(res.body).metadata();
-      assert.equal(meta.format, 'jpeg', url);
-      assert.deepEqual([meta.width, meta.height], [w, h], `${url} decodes at ${w}×${h}`);
+    // Each variant a JPEG at its size; the original: progressive.jpg is 320×240, under the 400 px cap.
+    const avatars = await checkAvatarVariants(avatarUrls(avatarHttps), [320, 240], agent);
+    for (const { url, meta } of Object.values(avatars)) {
       assert.equal(meta.exif, undefined, `${url} carries no EXIF`);
       assert.equal(meta.xmp, undefined, `${url} carries no XMP`);
       assert.equal(meta.icc, undefined, `${url} carries no ICC profile`);
@@ -151,11 +96,8 @@ test('tweepy over HTTPS: update_profile_image, background (generic request), col
     const bgHttps = String(background.profile_background_image_url_https);
     assert.match(bgHttps, /^https:\/\/127\.0\.0\.1:\d+\/profile_background_images\/[1-9]\d*\/[A-Za-z0-9_-]+\.gif$/);
     assert.equal(background.profile_background_image_url, bgHttps);
-    const bg = await fetchTls(bgHttps, agent);
-    assert.equal(bg.status, 200, `GET ${bgHttps}`);
-    assert.equal(bg.headers['content-type'], 'image/gif');
-    const bgMeta = await sharp(bg.body).metadata();
-    assert.equal(bgMeta.format, 'gif');
+    const bg = await fetchServedImage(bgHttps, 'image/gif', agent);
+    const bgMeta = bg.meta;
     assert.equal(bgMeta.width, 120);
     assert.equal(bgMeta.pages, 3, 'the animated background keeps its three frames');
     assert.ok(!bg.body.includes(Buffer.from('plumage-secret-gif-comment')), 'the GIF comment is gone');
@@ -180,28 +122,14 @@ test('tweepy over HTTPS: update_profile_image, background (generic request), col
     assert.equal(out.banner_result, 'None');
     const banner = out.banner as { sizes?: Record<string, BannerSize> };
     assert.ok(banner.sizes, `get_profile_banner returned ${JSON.stringify(out.banner)}`);
-    const bannerSizes: Record<string, BannerSize> = banner.sizes;
-    assert.deepEqual(Object.keys(bannerSizes).sort(), Object.keys(BANNER_SIZES).sort(), 'ten variants');
     const withBanner = out.with_banner as Json;
     const bannerUrl = String(withBanner.profile_banner_url);
     assert.match(bannerUrl, new RegExp(`^https://127\\.0\\.0\\.1:\\d+/profile_banners/${alice.userId}/\\d+$`));
-    for (const [name, [w, h]] of Object.entries(BANNER_SIZES)) {
-      const v = bannerSizes[name]!;
-      assert.deepEqual({ w: v.w, h: v.h }, { w, h }, name);
-      assert.equal(v.url, `${bannerUrl}/${name}`);
-      const res = await fetchTls(v.url, agent);
-      assert.equal(res.status, 200, `GET ${v.url}`);
-      assert.equal(res.headers['content-type'], 'image/png');
-      const meta = await sharp(res.body).metadata();
-      assert.equal(meta.format, 'png', name);
-      assert.deepEqual([meta.width, meta.height], [w, h], `${name} decodes at ${w}×${h}`);
-    }
+    const bannerVariants = await checkBannerVariants(banner.sizes, bannerUrl, { agent });
     // The crop region was applied: wide.jpg (3000×1000) is red in its left 1000 px; the
     // 1500×500 region starts at x=100, so the 1500x500 variant (scale 1) is red up to x=900.
     // Without the crop (the whole image scaled by 0.5) red would end at x=500.
-    const full = await fetchTls(bannerSizes['1500x500']!.url, agent);
-    const { data, info } = await sharp(full.body).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-    const px = (x: number, y: number) => Array.from(data.subarray((y * info.width + x) * 3, (y * info.width + x) * 3 + 3));
+    const px = await pixels(bannerVariants.files['1500x500']!);
     const isRed = ([r, g, b]: number[]) => r! > 200 && g! < 60 && b! < 60;
     assert.ok(isRed(px(850, 250)), `x=850 of the cropped banner is red (source x=950), got ${px(850, 250)}`);
     assert.ok(!isRed(px(950, 250)), `x=950 of the cropped banner is not red (source x=1050), got ${px(950, 250)}`);
@@ -216,7 +144,7 @@ test('tweepy over HTTPS: update_profile_image, background (generic request), col
       api_codes: [34],
       api_messages: ['Sorry, that page does not exist.'],
     });
-    const gone = await fetchTls(bannerSizes.web!.url, agent);
+    const gone = await fetchImage(bannerVariants.urls.web!, agent);
     assert.equal(gone.status, 404, 'the removed banner is no longer served');
 
     // --- An SVG, and HTML named .png, as the profile image: BadRequest, code 471, nothing changed.
@@ -236,17 +164,9 @@ test('tweepy over HTTPS: update_profile_image, background (generic request), col
 
     // --- And storage agrees.
     const stored = await server.deps.profile.byId(alice.userId);
-    assert.ok(stored.profileImage !== null);
-    assert.ok(avatarHttps.endsWith(`/profile_images/${stored.profileImage.replace(/\.jpg$/, '_normal.jpg')}`), `stored ${stored.profileImage} vs ${avatarHttps}`);
-    assert.ok(stored.backgroundImage !== null);
-    assert.ok(bgHttps.endsWith(`/profile_background_images/${stored.backgroundImage}`), `stored ${stored.backgroundImage} vs ${bgHttps}`);
-    assert.equal(stored.backgroundTile, true);
-    assert.equal(stored.useBackgroundImage, true);
-    assert.equal(stored.banner, null);
+    assertStoredMedia(stored, { avatar: avatarHttps, background: bgHttps, banner: null });
     assert.deepEqual(stored.colours, { link: 'FF00AA', background: 'C0FFEE', sidebarBorder: 'ABCDEF', sidebarFill: 'FFFFFF', text: '123456' });
   } finally {
-    agent?.destroy();
-    await server?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await tls?.close();
   }
 });

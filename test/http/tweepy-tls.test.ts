@@ -2,11 +2,10 @@
 // (PLUMAGE_TLS_CERT/KEY): tweepy hard-codes https://, so this is how Python users connect.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startTestServer, tempDir } from '../helpers/server.ts';
-import { PYTHON, pythonEnv, requireTweepy, runChild, selfSignedCert } from '../helpers/script-clients.ts';
+import { assertStoredProfile } from '../helpers/images.ts';
+import { PYTHON, lastStep, pythonEnv, recordRequests, requireTweepy, runChild, scriptOutput, startTlsTestServer, type TlsTestServer } from '../helpers/script-clients.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLIENT = path.join(here, 'tweepy_client.py');
@@ -14,19 +13,13 @@ const CLIENT = path.join(here, 'tweepy_client.py');
 test('tweepy over HTTPS: verify_credentials, update_profile round-trip, wrong secret → Unauthorized [32]', async () => {
   await requireTweepy();
 
-  const dir = tempDir('plumage-tweepy-');
-  let server: Awaited<ReturnType<typeof startTestServer>> | undefined;
+  let tls: TlsTestServer | undefined;
   try {
-    const { cert, key } = await selfSignedCert(dir);
-
-    server = await startTestServer({ tlsCert: cert, tlsKey: key });
-    assert.ok(server.url.startsWith('https://127.0.0.1:'), `the test server should serve HTTPS, got ${server.url}`);
+    tls = await startTlsTestServer('plumage-tweepy-');
+    const { server, cert } = tls;
     const alice = await server.account('alice');
     // The raw request lines, to check how tweepy sent the profile (before Fastify parses them).
-    const requestLines: string[] = [];
-    server.app.server.prependListener('request', (req: { method?: string; url?: string }) => {
-      requestLines.push(`${req.method} ${req.url}`);
-    });
+    const seen = recordRequests(server.app.server, { maxBodyBytes: 0 });
 
     const wanted = { name: 'Tweepy + Friends ~*!', location: 'Zürich', description: 'a b&c=d' };
     const r = await runChild(PYTHON, [CLIENT, `127.0.0.1:${server.port}`, alice.consumerKey, alice.consumerSecret, alice.token, alice.tokenSecret], {
@@ -37,14 +30,7 @@ test('tweepy over HTTPS: verify_credentials, update_profile round-trip, wrong se
         PLUMAGE_NEW_DESCRIPTION: wanted.description,
       }),
     });
-    assert.equal(r.code, 0, `tweepy_client.py exited ${r.code} (signal ${r.signal}): ${r.stderr}`);
-    let out: Record<string, unknown>;
-    try {
-      out = JSON.parse(r.stdout.trim()) as Record<string, unknown>;
-    } catch {
-      assert.fail(`tweepy_client.py did not print JSON: ${r.stdout}\n${r.stderr}`);
-    }
-    assert.equal(out.error, undefined, `tweepy failed at step "${String((out.steps as string[] | undefined)?.at(-1))}": ${String(out.error)}\n${String(out.traceback)}`);
+    const out = scriptOutput(r, 'tweepy_client.py', (o) => `tweepy failed at step "${lastStep(o)}": ${String(o.error)}\n${String(o.traceback)}`);
 
     assert.deepEqual(out.verify, { id_str: alice.userId, screen_name: 'alice', has_email: false });
     assert.deepEqual(out.verify_email, { id_str: alice.userId, screen_name: 'alice' });
@@ -57,6 +43,7 @@ test('tweepy over HTTPS: verify_credentials, update_profile round-trip, wrong se
     assert.equal(out.description, wanted.description);
 
     // tweepy put the profile in the query string of the POST, spaces as '+'.
+    const requestLines = seen.map((s) => s.line);
     const update = requestLines.filter((l) => l.startsWith('POST /1.1/account/update_profile.json?'));
     assert.equal(update.length, 1, `one update_profile request expected, saw: ${requestLines.join(' | ')}`);
     const query = new URL(update[0]!.slice('POST '.length), 'https://127.0.0.1').search;
@@ -76,12 +63,8 @@ test('tweepy over HTTPS: verify_credentials, update_profile round-trip, wrong se
 
     // And the profile really changed in storage.
     const stored = await server.deps.profile.byId(alice.userId);
-    assert.equal(stored.name, wanted.name);
-    assert.equal(stored.location, wanted.location);
-    assert.equal(stored.description, wanted.description);
-    assert.equal(stored.screenName, 'alice');
+    assertStoredProfile(stored, { ...wanted, screenName: 'alice' });
   } finally {
-    await server?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await tls?.close();
   }
 });
