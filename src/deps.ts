@@ -13,9 +13,6 @@ import { MemoryNonceStore } from './storage/limits/memory-nonce-store.ts';
 import type { NonceStore } from './storage/limits/nonce-store.ts';
 import type { RateLimiter } from './storage/limits/rate-limiter.ts';
 import { MemoryRateLimiter } from './storage/limits/memory-rate-limiter.ts';
-import { createRedis } from './storage/limits/redis-client.ts';
-import { RedisNonceStore } from './storage/limits/redis-nonce-store.ts';
-import { RedisRateLimiter } from './storage/limits/redis-rate-limiter.ts';
 import { AccountsService } from './accounts/accounts.service.ts';
 import { AuthService } from './auth/auth.service.ts';
 import { ProfileService } from './profile/profile.service.ts';
@@ -23,7 +20,7 @@ import { AppearanceService } from './profile/appearance.service.ts';
 import { createImageProcessor, type ImageProcessor } from './images/index.ts';
 import type { BlobStore } from './storage/blobs/blob-store.ts';
 import { FsBlobStore } from './storage/blobs/fs-blob-store.ts';
-import { S3BlobStore, ensureBucket } from './storage/blobs/s3-blob-store.ts';
+import type { S3BlobStore } from './storage/blobs/s3-blob-store.ts';
 import path from 'node:path';
 import { GcService } from './maintenance/gc.service.ts';
 
@@ -63,11 +60,26 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   const users = new UsersRepository(db, lockRows);
   const apps = new AppsRepository(db);
   const tokens = new TokensRepository(db);
+  // The scaled-out adapters are loaded only when configured: the AWS SDK and ioredis cost
+  // start-up time that every embedded server and CLI command would otherwise pay.
   // One Redis connection serves both: nonces and rate counters shared by every node.
-  const redis = config.redisUrl ? createRedis(config.redisUrl, { log: opts.log }) : null;
-  if (redis) await redis.ready().catch(() => undefined); // down at start: requests get 503 until it is up
-  const nonces: NonceStore = redis ? new RedisNonceStore(redis) : new MemoryNonceStore(clock);
-  const rateLimiter: RateLimiter = redis ? new RedisRateLimiter(redis, clock) : new MemoryRateLimiter(clock);
+  let redis: import('./storage/limits/redis-client.ts').RedisClient | null = null;
+  let nonces: NonceStore;
+  let rateLimiter: RateLimiter;
+  if (config.redisUrl) {
+    const [{ createRedis }, { RedisNonceStore }, { RedisRateLimiter }] = await Promise.all([
+      import('./storage/limits/redis-client.ts'),
+      import('./storage/limits/redis-nonce-store.ts'),
+      import('./storage/limits/redis-rate-limiter.ts'),
+    ]);
+    redis = createRedis(config.redisUrl, { log: opts.log });
+    await redis.ready().catch(() => undefined); // down at start: requests get 503 until it is up
+    nonces = new RedisNonceStore(redis);
+    rateLimiter = new RedisRateLimiter(redis, clock);
+  } else {
+    nonces = new MemoryNonceStore(clock);
+    rateLimiter = new MemoryRateLimiter(clock);
+  }
   const { limits } = config;
   const images = createImageProcessor({
     avatar: { maxBytes: limits.avatarBytes, maxPixels: limits.maxPixels },
@@ -76,6 +88,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   });
   let s3: S3BlobStore | null = null;
   if (!opts.blobs && config.s3) {
+    const { S3BlobStore, ensureBucket } = await import('./storage/blobs/s3-blob-store.ts');
     if (opts.migrate !== false) await ensureBucket(config.s3);
     s3 = new S3BlobStore(config.s3);
   }
