@@ -8,13 +8,14 @@ import { openDatabase } from './storage/db/dialect.ts';
 import { migrateToLatest } from './storage/db/migrate.ts';
 import type { Database } from './storage/db/schema.ts';
 import { UsersRepository } from './storage/db/users.repository.ts';
-import { AppsRepository, TokensRepository } from './storage/db/apps.repository.ts';
+import { AppsRepository, BearerTokensRepository, TokensRepository } from './storage/db/apps.repository.ts';
 import { MemoryNonceStore } from './storage/limits/memory-nonce-store.ts';
 import type { NonceStore } from './storage/limits/nonce-store.ts';
 import type { RateLimiter } from './storage/limits/rate-limiter.ts';
 import { MemoryRateLimiter } from './storage/limits/memory-rate-limiter.ts';
 import { AccountsService } from './accounts/accounts.service.ts';
 import { AuthService } from './auth/auth.service.ts';
+import { AppAuthService } from './auth/app-auth.service.ts';
 import { ProfileService } from './profile/profile.service.ts';
 import { AppearanceService } from './profile/appearance.service.ts';
 import { createImageProcessor, type ImageProcessor } from './images/index.ts';
@@ -32,6 +33,7 @@ export interface Deps {
   rateLimiter: RateLimiter;
   accounts: AccountsService;
   auth: AuthService;
+  appAuth: AppAuthService;
   profile: ProfileService;
   appearance: AppearanceService;
   images: ImageProcessor;
@@ -101,6 +103,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     rateLimiter,
     accounts: new AccountsService(users, apps, tokens, ids, clock),
     auth: new AuthService(apps, tokens, users, nonces, clock, config.timestampSkew),
+    appAuth: new AppAuthService(apps, new BearerTokensRepository(db), clock),
     profile: new ProfileService(users),
     appearance: new AppearanceService(users, blobs, images, ids, clock, opts.onCleanupError),
     images,

@@ -12,6 +12,7 @@ import { registerUsersRoutes } from './routes/1.1/users.ts';
 import { registerAppearanceRoutes } from './routes/1.1/appearance.ts';
 import { registerMediaRoutes } from './routes/media.ts';
 import { registerApplicationRoutes } from './routes/1.1/application.ts';
+import { registerOAuth2Routes } from './routes/oauth2.ts';
 
 export interface AppOptions {
   /** pino options or false (the default: tests stay quiet). */
@@ -43,7 +44,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
 
   registerErrorHandling(app);
   await registerBodyParsers(app, { bodyLimit: encodedSize(largestUpload), fileLimit: largestUpload + 1 });
-  registerOAuth(app, deps.auth, config);
+  registerOAuth(app, deps.auth, deps.appAuth, config);
   registerRateLimit(app, deps.rateLimiter);
   registerParams(app);
 
@@ -51,6 +52,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   registerUsersRoutes(app, deps.profile, config);
   registerAppearanceRoutes(app, deps.appearance, deps.profile, config);
   registerApplicationRoutes(app, deps.rateLimiter, deps.clock);
+  registerOAuth2Routes(app, deps.appAuth);
   registerMediaRoutes(app, deps.blobs, deps.images);
   return app;
 }

@@ -6,6 +6,7 @@ import * as profile from '../profile/errors.ts';
 import * as images from '../images/errors.ts';
 import { NoBannerError, WriteFailedError } from '../profile/appearance.service.ts';
 import { RateLimitExceededError } from './plugins/rate-limit.ts';
+import { MissingGrantTypeError, UnverifiableCredentialsError } from '../auth/app-auth.service.ts';
 
 export interface TwitterError {
   status: number;
@@ -36,6 +37,8 @@ const CATALOGUE = new Map<Function, Mapper>([
   [auth.ReadOnlyApplicationError, fixed(403, 261, 'Application cannot perform write actions.')],
   [auth.UserContextRequiredError, fixed(403, 220, 'Your credentials do not allow access to this resource.')],
   [auth.SslRequiredError, fixed(403, 92, 'SSL is required')],
+  [UnverifiableCredentialsError, fixed(403, 99, 'Unable to verify your credentials')],
+  [MissingGrantTypeError, fixed(403, 170, 'Missing required parameter: grant_type')],
   [profile.MissingParameterError, own(400, 38)],
   [profile.AccountUpdateError, own(403, 120)],
   [profile.UserNotFoundError, fixed(404, 50, 'User not found.')],

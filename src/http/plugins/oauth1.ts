@@ -1,7 +1,9 @@
-// Authenticates every route whose config says auth: 'user', before its body parts are read:
+// Authenticates every route whose config names an auth mode, before its body parts are read:
 // a request that fails here never costs an upload. TLS policy and access level live here too.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuthService, SignedRequest } from '../../auth/auth.service.ts';
+import type { AppAuthService } from '../../auth/app-auth.service.ts';
+import { authorizationScheme } from '../../oauth1/header.ts';
 import { ReadOnlyApplicationError, SslRequiredError } from '../../auth/errors.ts';
 import { parseFormPairs } from '../../oauth1/percent-encode.ts';
 import { normalizeBaseUrl } from '../../oauth1/base-string.ts';
@@ -38,14 +40,24 @@ export function describeSignedRequest(req: FastifyRequest, config: Config): Sign
   };
 }
 
-export function registerOAuth(app: FastifyInstance, auth: AuthService, config: Config): void {
+export function registerOAuth(app: FastifyInstance, auth: AuthService, appAuth: AppAuthService, config: Config): void {
   app.decorateRequest('auth', null);
+  app.decorateRequest('appAuth', null);
+  app.decorateRequest('rateSubject', null);
   app.addHook('preHandler', async (req, reply) => {
     const cfg = req.routeOptions.config;
-    if (cfg.auth !== 'user') return;
+    if (cfg.auth === undefined) return;
     if (config.requireTls && req.protocol !== 'https') throw new SslRequiredError();
+    const header = req.headers.authorization;
+    if (cfg.auth === 'user-or-app' && header !== undefined && authorizationScheme(header) === 'bearer') {
+      const client = await appAuth.authenticate(header);
+      req.appAuth = client;
+      req.rateSubject = `app:${client.consumerKey}`;
+      return;
+    }
     const ctx = await auth.authenticate(describeSignedRequest(req, config));
     req.auth = ctx;
+    req.rateSubject = ctx.token.token;
     reply.header('x-access-level', ctx.accessLevel);
     if (cfg.write && ctx.accessLevel !== 'read-write') throw new ReadOnlyApplicationError();
   });

@@ -1,4 +1,4 @@
-// Twitter's rate limits (reference §6): per access token and endpoint, 15-minute windows,
+// Twitter's rate limits (reference §6): per access token (per app for bearer) and endpoint, 15-minute windows,
 // x-rate-limit-limit / -remaining / -reset (epoch seconds) on every limited response, and
 // 429 code 88 "Rate limit exceeded" past the ceiling. Runs after authentication, before the
 // body is read.
@@ -19,8 +19,8 @@ export function rateKey(token: string, path: string): string {
 export function registerRateLimit(app: FastifyInstance, limiter: RateLimiter): void {
   app.addHook('preHandler', async (req, reply) => {
     const limit = req.routeOptions.config.rateLimit;
-    if (limit === undefined || req.auth === null) return;
-    const w = await limiter.hit(rateKey(req.auth.token.token, req.routeOptions.url ?? ''), WINDOW_MS);
+    if (limit === undefined || req.rateSubject === null) return;
+    const w = await limiter.hit(rateKey(req.rateSubject, req.routeOptions.url ?? ''), WINDOW_MS);
     reply.header('x-rate-limit-limit', String(limit));
     reply.header('x-rate-limit-remaining', String(Math.max(0, limit - w.count)));
     reply.header('x-rate-limit-reset', String(Math.ceil(w.resetAt / 1000)));

@@ -43,6 +43,11 @@ export class AppsRepository {
       .execute();
   }
 
+  async findById(id: string): Promise<App | undefined> {
+    const r = await this.db.selectFrom('apps').selectAll().where('id', '=', id).executeTakeFirst();
+    return r && toApp(r);
+  }
+
   async findByConsumerKey(key: string): Promise<App | undefined> {
     const r = await this.db.selectFrom('apps').selectAll().where('consumer_key', '=', key).executeTakeFirst();
     return r && toApp(r);
@@ -100,6 +105,44 @@ export class TokensRepository {
       .updateTable('access_tokens')
       .set({ revoked_at: at })
       .where('token', '=', token)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+}
+
+/** App-only bearer tokens (OAuth 2 client credentials). */
+export class BearerTokensRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(token: string, appId: string, at: number): Promise<void> {
+    await this.db.insertInto('bearer_tokens').values({ token, app_id: appId, created_at: at, revoked_at: null }).execute();
+  }
+
+  /** The app's unrevoked token, if it has one. */
+  async findActiveForApp(appId: string): Promise<string | undefined> {
+    const r = await this.db
+      .selectFrom('bearer_tokens')
+      .select('token')
+      .where('app_id', '=', appId)
+      .where('revoked_at', 'is', null)
+      .orderBy('created_at', 'desc')
+      .executeTakeFirst();
+    return r?.token;
+  }
+
+  /** The app id of an unrevoked token. */
+  async findApp(token: string): Promise<string | undefined> {
+    const r = await this.db.selectFrom('bearer_tokens').select('app_id').where('token', '=', token).where('revoked_at', 'is', null).executeTakeFirst();
+    return r?.app_id;
+  }
+
+  async revoke(token: string, appId: string, at: number): Promise<boolean> {
+    const res = await this.db
+      .updateTable('bearer_tokens')
+      .set({ revoked_at: at })
+      .where('token', '=', token)
+      .where('app_id', '=', appId)
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
     return Number(res.numUpdatedRows) > 0;

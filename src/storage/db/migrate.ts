@@ -3,10 +3,12 @@
 // advisory lock, so two nodes migrating at once is safe.
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as initial from './migrations/001-initial.ts';
+import * as bearerTokens from './migrations/002-bearer-tokens.ts';
 import type { Database } from './schema.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': initial,
+  '002-bearer-tokens': bearerTokens,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

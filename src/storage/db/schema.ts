@@ -50,10 +50,18 @@ export interface AccessTokensTable {
   revoked_at: number | string | null;
 }
 
+export interface BearerTokensTable {
+  token: string;
+  app_id: string;
+  created_at: number | string;
+  revoked_at: number | string | null;
+}
+
 export interface Database {
   users: UsersTable;
   apps: AppsTable;
   access_tokens: AccessTokensTable;
+  bearer_tokens: BearerTokensTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

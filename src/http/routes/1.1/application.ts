@@ -29,12 +29,13 @@ export function registerApplicationRoutes(app: FastifyInstance, limiter: RateLim
   registerEndpoint(app, {
     method: 'GET',
     path: 'application/rate_limit_status',
+    auth: 'user-or-app',
     rateLimit: GET_LIMITS['application/rate_limit_status'],
-    handle: async ({ auth, params }) => {
+    handle: async ({ auth, rateSubject, params, req }) => {
       const families = (params.get('resources') ?? '').split(',').map((f) => f.trim()).filter(Boolean);
       return {
-        rate_limit_context: { access_token: auth.token.token },
-        resources: await service.status(auth.token.token, families),
+        rate_limit_context: auth ? { access_token: auth.token.token } : { application: req.appAuth!.consumerKey },
+        resources: await service.status(rateSubject, families),
       };
     },
   });

@@ -9,6 +9,8 @@ export function registerUsersRoutes(app: FastifyInstance, profile: ProfileServic
   registerEndpoint(app, {
     method: 'GET',
     path: 'users/show',
+    // Public data: Twitter served users/show to app-only (bearer) callers too.
+    auth: 'user-or-app',
     rateLimit: GET_LIMITS['users/show'],
     handle: async ({ params, req }) => userView(config, req, await profile.show(params), params, false),
   });
