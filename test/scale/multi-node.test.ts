@@ -222,8 +222,10 @@ describe('two nodes behind nginx', { skip: missing }, () => {
           c.stdout.on('data', (d) => (out += d));
           c.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`migrate exited ${code}`))));
         });
-      const outs = await Promise.all([run(), run()]);
-      assert.deepEqual(outs.map((o) => o.trim()).sort(), ['applied 001-initial', 'schema is up to date']);
+      const outs = (await Promise.all([run(), run()])).map((o) => o.trim()).sort();
+      // One node applied every migration, the other found nothing left to do.
+      assert.match(outs[0]!, /^applied 001-initial(, \d{3}-[a-z-]+)*$/);
+      assert.equal(outs[1], 'schema is up to date');
     } finally {
       await db.drop();
     }
