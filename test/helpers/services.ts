@@ -2,8 +2,10 @@
 // tests are skipped LOUDLY; with CI=true they are mandatory and an unreachable service fails.
 import net from 'node:net';
 import { postgresReachable } from './postgres.ts';
+import { REDIS_TEST_URL } from './redis.ts';
 
-export const REDIS_URL = process.env.PLUMAGE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** The machine's Redis for tests (one definition, in redis.ts). */
+export const REDIS_URL = REDIS_TEST_URL;
 
 function tcpReachable(url: string): Promise<boolean> {
   const u = new URL(url);
