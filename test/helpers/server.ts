@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
-import { TwitterApi } from 'twitter-api-v2';
+import assert from 'node:assert/strict';
+import { ApiResponseError, TwitterApi } from 'twitter-api-v2';
 import { loadConfig, type ConfigInput } from '../../src/config.ts';
 import { createDeps, type Deps, type DepsOptions } from '../../src/deps.ts';
 import { buildApp } from '../../src/http/app.ts';
@@ -117,4 +118,15 @@ export function twitterApiV2(server: Pick<TestServer, 'url'>, c: Credentials) {
   const v1 = client.v1;
   (v1 as unknown as { setPrefix(p: string): void }).setPrefix(`${server.url}/1.1/`);
   return v1;
+}
+
+/** How a twitter-api-v2 call ended: "resolved", or "<HTTP status>/<Twitter code>". */
+export async function twitterCode(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return 'resolved';
+  } catch (e) {
+    assert.ok(e instanceof ApiResponseError, String(e));
+    return `${e.code}/${(e.errors?.[0] as { code?: number } | undefined)?.code}`;
+  }
 }

@@ -4,8 +4,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { ApiResponseError, TwitterApi } from 'twitter-api-v2';
-import { startTestServer, type Credentials, type TestServer } from '../helpers/server.ts';
+import { TwitterApi } from 'twitter-api-v2';
+import { startTestServer, twitterCode, type Credentials, type TestServer } from '../helpers/server.ts';
 
 function bearerClient(server: TestServer, token: string) {
   const v1 = new TwitterApi(token, { httpAgent: new http.Agent() }).v1;
@@ -16,16 +16,6 @@ function bearerClient(server: TestServer, token: string) {
 /** What appLogin() does, pointed at the test server: Basic auth, grant_type in the body. */
 function basicClient(server: TestServer, key: string, secret: string) {
   return new TwitterApi({ username: key, password: secret }, { httpAgent: new http.Agent() });
-}
-
-async function twitterCode(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'resolved';
-  } catch (e) {
-    assert.ok(e instanceof ApiResponseError, String(e));
-    return `${e.code}/${(e.errors?.[0] as { code?: number } | undefined)?.code}`;
-  }
 }
 
 describe('app-only bearer tokens', () => {

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { ApiResponseError, TwitterApi } from 'twitter-api-v2';
-import { startTestServer, twitterApiV2, type Credentials, type TestServer } from '../helpers/server.ts';
+import { startTestServer, twitterApiV2, twitterCode, type Credentials, type TestServer } from '../helpers/server.ts';
 import { signedFetch, signedRequest } from '../helpers/signing.ts';
 import { ManualClock } from '../../src/clock.ts';
 
@@ -155,15 +155,7 @@ describe('OAuth 1.0a user context', () => {
   });
 
   test('twitter-api-v2 sees each answer as Twitter gave it', async () => {
-    const code = async (p: Promise<unknown>) => {
-      try {
-        await p;
-        return 'resolved';
-      } catch (e) {
-        assert.ok(e instanceof ApiResponseError, String(e));
-        return `${e.code}/${(e.errors?.[0] as { code?: number } | undefined)?.code}`;
-      }
-    };
+    const code = twitterCode;
     const carol = await server.account('carol');
     const v1 = twitterApiV2(server, carol);
     assert.equal(await code(v1.user({ screen_name: 'nobody_here' })), '404/50');
