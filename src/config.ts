@@ -2,6 +2,7 @@
 // in. No other module reads process.env (DESIGN rule 7), so tests build their own Config.
 import path from 'node:path';
 import fs from 'node:fs';
+import { parseRateLimits, type RateLimitSettings } from './limits/defaults.ts';
 
 export interface Config {
   readonly host: string;
@@ -42,6 +43,8 @@ export interface Config {
     readonly bannerBytes: number;
     readonly maxPixels: number;
   };
+  /** Rate-limit ceilings, or disabled for trusted deployments and benchmarks. */
+  readonly rateLimits: RateLimitSettings;
 }
 
 export class ConfigError extends Error {
@@ -74,6 +77,7 @@ const KEYS = {
   backgroundBytes: 'PLUMAGE_MAX_BACKGROUND_BYTES',
   bannerBytes: 'PLUMAGE_MAX_BANNER_BYTES',
   maxPixels: 'PLUMAGE_MAX_PIXELS',
+  rateLimits: 'PLUMAGE_RATE_LIMITS',
 } as const;
 
 export type ConfigInput = Partial<Record<keyof typeof KEYS, string | undefined>>;
@@ -162,8 +166,16 @@ export function loadConfig(input: ConfigInput, cwd = process.cwd()): Config {
   });
   const mediaUrl = input.mediaUrl === undefined ? null : checkUrl(KEYS.mediaUrl, input.mediaUrl, ['http:', 'https:']).replace(/\/+$/, '');
 
+  let rateLimits: RateLimitSettings;
+  try {
+    rateLimits = parseRateLimits(input.rateLimits, KEYS.rateLimits);
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
+
   const MB = 1024 * 1024;
   return Object.freeze({
+    rateLimits,
     database,
     redisUrl,
     s3,
@@ -242,4 +254,5 @@ export const CONFIG_VARIABLES: ReadonlyArray<readonly [string, string]> = [
   [KEYS.backgroundBytes, 'largest background image, decoded bytes (819200)'],
   [KEYS.bannerBytes, 'largest banner, decoded bytes (5242880)'],
   [KEYS.maxPixels, 'largest image in pixels, to stop decompression bombs (50000000)'],
+  [KEYS.rateLimits, 'on | off | endpoint=N,… overrides, e.g. post=1000 (on)'],
 ];

@@ -45,13 +45,13 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   registerErrorHandling(app);
   await registerBodyParsers(app, { bodyLimit: encodedSize(largestUpload), fileLimit: largestUpload + 1 });
   registerOAuth(app, deps.auth, deps.appAuth, config);
-  registerRateLimit(app, deps.rateLimiter);
+  registerRateLimit(app, deps.rateLimiter, config.rateLimits);
   registerParams(app);
 
   registerAccountRoutes(app, deps.profile, config);
   registerUsersRoutes(app, deps.profile, config);
   registerAppearanceRoutes(app, deps.appearance, deps.profile, config);
-  registerApplicationRoutes(app, deps.rateLimiter, deps.clock);
+  registerApplicationRoutes(app, deps.rateLimiter, deps.clock, config.rateLimits);
   registerOAuth2Routes(app, deps.appAuth);
   registerMediaRoutes(app, deps.blobs, deps.images);
   return app;
