@@ -36,6 +36,8 @@ export interface Config {
   } | null;
   /** Base URL of media (a CDN or public bucket) instead of serving it through Plumage. */
   readonly mediaUrl: string | null;
+  /** Bearer token that GET /metrics requires; /metrics is not served when null. */
+  readonly metricsToken: string | null;
   readonly limits: {
     readonly avatarBytes: number;
     readonly backgroundBytes: number;
@@ -74,6 +76,7 @@ const KEYS = {
   backgroundBytes: 'PLUMAGE_MAX_BACKGROUND_BYTES',
   bannerBytes: 'PLUMAGE_MAX_BANNER_BYTES',
   maxPixels: 'PLUMAGE_MAX_PIXELS',
+  metricsToken: 'PLUMAGE_METRICS_TOKEN',
 } as const;
 
 export type ConfigInput = Partial<Record<keyof typeof KEYS, string | undefined>>;
@@ -162,8 +165,15 @@ export function loadConfig(input: ConfigInput, cwd = process.cwd()): Config {
   });
   const mediaUrl = input.mediaUrl === undefined ? null : checkUrl(KEYS.mediaUrl, input.mediaUrl, ['http:', 'https:']).replace(/\/+$/, '');
 
+  const metricsToken = input.metricsToken ?? null;
+  // Never repeated in the message: it is a secret.
+  if (metricsToken !== null && !/^[\x21-\x7e]{16,256}$/.test(metricsToken)) {
+    throw new ConfigError(`${KEYS.metricsToken} must be 16 to 256 printable characters without spaces`);
+  }
+
   const MB = 1024 * 1024;
   return Object.freeze({
+    metricsToken,
     database,
     redisUrl,
     s3,
@@ -242,4 +252,5 @@ export const CONFIG_VARIABLES: ReadonlyArray<readonly [string, string]> = [
   [KEYS.backgroundBytes, 'largest background image, decoded bytes (819200)'],
   [KEYS.bannerBytes, 'largest banner, decoded bytes (5242880)'],
   [KEYS.maxPixels, 'largest image in pixels, to stop decompression bombs (50000000)'],
+  [KEYS.metricsToken, 'serve GET /metrics to requests bearing this token (off when unset)'],
 ];
