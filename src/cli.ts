@@ -4,6 +4,7 @@ import { CONFIG_VARIABLES } from './config.ts';
 import { CliError, configFrom, withConfigOptions, withDeps } from './cli/context.ts';
 import { appsCommand, tokensCommand, usersCommand } from './cli/accounts.ts';
 import { requestCommand } from './cli/request.ts';
+import { exportCommand, importCommand } from './cli/transfer.ts';
 import { startServer } from './server.ts';
 import { migrateToLatest } from './storage/db/migrate.ts';
 import { ProfileError } from './profile/errors.ts';
@@ -63,6 +64,8 @@ program.addCommand(usersCommand());
 program.addCommand(appsCommand());
 program.addCommand(tokensCommand());
 program.addCommand(requestCommand());
+program.addCommand(exportCommand());
+program.addCommand(importCommand());
 
 const USER_ERRORS = [CliError, ProfileError, AppNotFoundError, AppNameError, TokenNotFoundError];
 

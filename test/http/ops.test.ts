@@ -87,7 +87,7 @@ describe('operations endpoints', () => {
     const off = await fetch(`${other.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
     assert.equal(off.status, 404);
     assert.deepEqual(await off.json(), { errors: [{ code: 34, message: 'Sorry, that page does not exist.' }] });
-    for (const headers of [{}, { authorization: `Bearer ${TOKEN}x` }, { authorization: `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}` }, { authorization: 'Bearer' }]) {
+    for (const headers of [{} as Record<string, string>, { authorization: `Bearer ${TOKEN}x` }, { authorization: `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}` }, { authorization: 'Bearer' }]) {
       const res = await fetch(`${server.url}/metrics`, { headers });
       assert.equal(res.status, 401, JSON.stringify(headers));
       assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="plumage-metrics"');
