@@ -6,6 +6,7 @@ import { ImportError, ImportService } from '../maintenance/import.service.ts';
 import { CliError, printJson, withConfigOptions, withDeps } from './context.ts';
 import { ProgressReporter } from './progress.ts';
 import { packageVersion } from './version.ts';
+import { examples } from './help.ts';
 
 const LABELS: Record<TransferProgress['phase'], string> = {
   checksum: 'checking images',
@@ -46,10 +47,7 @@ export function exportCommand(): Command {
     .addHelpText('after', `
 The archive holds secrets (consumer secrets, access tokens): it is written with mode 0600;
 keep it as safe as the database.
-
-Examples:
-  $ plumage export backup.tar.gz
-  $ PLUMAGE_DATABASE_URL=postgres://db/plumage plumage export --force /srv/plumage.tar`)
+${examples('plumage export backup.tar.gz', 'PLUMAGE_DATABASE_URL=postgres://db/plumage plumage export --force /srv/plumage.tar')}`)
     .action(async function (this: Command, file: string) {
       const o = this.opts();
       await withDeps(this, async (deps) => {
@@ -83,10 +81,7 @@ export function importCommand(): Command {
 Nothing is half-imported: the archive is checked entry by entry against its manifest,
 images are written first and rows last in one transaction; on any error the images
 written by this run are removed and the database is left as it was.
-
-Examples:
-  $ PLUMAGE_DATABASE_URL=postgres://db/plumage PLUMAGE_S3_BUCKET=media plumage import backup.tar.gz
-  $ plumage import --replace backup.tar`)
+${examples('PLUMAGE_DATABASE_URL=postgres://db/plumage PLUMAGE_S3_BUCKET=media plumage import backup.tar.gz', 'plumage import --replace backup.tar')}`)
     .action(async function (this: Command, file: string) {
       const o = this.opts();
       await withDeps(this, async (deps) => {
