@@ -7,7 +7,7 @@ export interface ProgressStream {
 }
 
 export class ProgressReporter {
-  private lastDraw = 0;
+  private lastDraw = Number.NEGATIVE_INFINITY;
   private lastTenth = new Map<string, number>();
   private open = false;
 
