@@ -189,7 +189,7 @@ describe('plumage export / import', { skip: missing }, () => {
     fs.rmSync(work, { recursive: true, force: true });
   });
 
-  test('SQLite + files → gzipped archive → PostgreSQL + S3: same answers to the same tokens, same bytes', async () => {
+  test('SQLite + files → gzipped archive → PostgreSQL + S3 and back: same answers to the same tokens, same bytes', async () => {
     const archive = path.join(work, 'plumage.tar.gz');
     const exported = await plumage(['export', archive, '--json'], srcEnv);
     assert.equal(exported.code, 0, show(exported));
@@ -238,6 +238,23 @@ describe('plumage export / import', { skip: missing }, () => {
       assert.deepEqual(vc.json, before_.answers[`verify_credentials ${creds[0]!.token}`]!.body, 'the archive replaced the edited row');
     } finally {
       await again.close();
+    }
+
+    // And back: PostgreSQL + S3 → archive → SQLite + files, compared with the original again.
+    const back = path.join(work, 'back.tar');
+    const reexported = await plumage(['export', back, '--quiet'], targetEnv);
+    assert.equal(reexported.code, 0, show(reexported));
+    const homeDir = path.join(work, 'home');
+    const reimported = await plumage(['import', back, '--quiet'], { PLUMAGE_DATA_DIR: homeDir });
+    assert.equal(reimported.code, 0, show(reimported));
+    const home = await startTestServer({ publicUrl: PUBLIC_URL, dataDir: homeDir });
+    try {
+      assert.deepEqual(await listKeys(home), keys);
+      const round = await snapshot(home.url, creds, revoked, bearer, keys);
+      assert.deepEqual(round.answers, before_.answers);
+      for (const key of keys) assert.equal(round.media[key]!.sha, before_.media[key]!.sha, key);
+    } finally {
+      await home.close();
     }
   });
 
