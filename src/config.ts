@@ -37,6 +37,8 @@ export interface Config {
   } | null;
   /** Base URL of media (a CDN or public bucket) instead of serving it through Plumage. */
   readonly mediaUrl: string | null;
+  /** Bearer token that GET /metrics requires; /metrics is not served when null. */
+  readonly metricsToken: string | null;
   readonly limits: {
     readonly avatarBytes: number;
     readonly backgroundBytes: number;
@@ -78,6 +80,7 @@ const KEYS = {
   bannerBytes: 'PLUMAGE_MAX_BANNER_BYTES',
   maxPixels: 'PLUMAGE_MAX_PIXELS',
   rateLimits: 'PLUMAGE_RATE_LIMITS',
+  metricsToken: 'PLUMAGE_METRICS_TOKEN',
 } as const;
 
 export type ConfigInput = Partial<Record<keyof typeof KEYS, string | undefined>>;
@@ -173,9 +176,16 @@ export function loadConfig(input: ConfigInput, cwd = process.cwd()): Config {
     throw new ConfigError((e as Error).message);
   }
 
+  const metricsToken = input.metricsToken ?? null;
+  // Never repeated in the message: it is a secret.
+  if (metricsToken !== null && !/^[\x21-\x7e]{16,256}$/.test(metricsToken)) {
+    throw new ConfigError(`${KEYS.metricsToken} must be 16 to 256 printable characters without spaces`);
+  }
+
   const MB = 1024 * 1024;
   return Object.freeze({
     rateLimits,
+    metricsToken,
     database,
     redisUrl,
     s3,
@@ -255,4 +265,5 @@ export const CONFIG_VARIABLES: ReadonlyArray<readonly [string, string]> = [
   [KEYS.bannerBytes, 'largest banner, decoded bytes (5242880)'],
   [KEYS.maxPixels, 'largest image in pixels, to stop decompression bombs (50000000)'],
   [KEYS.rateLimits, 'on | off | endpoint=N,… overrides, e.g. post=1000 (on)'],
+  [KEYS.metricsToken, 'serve GET /metrics to requests bearing this token (off when unset)'],
 ];

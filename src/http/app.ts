@@ -13,6 +13,8 @@ import { registerAppearanceRoutes } from './routes/1.1/appearance.ts';
 import { registerMediaRoutes } from './routes/media.ts';
 import { registerApplicationRoutes } from './routes/1.1/application.ts';
 import { registerOAuth2Routes } from './routes/oauth2.ts';
+import { registerMetrics } from './plugins/metrics.ts';
+import { registerOpsRoutes } from './routes/ops.ts';
 
 export interface AppOptions {
   /** pino options or false (the default: tests stay quiet). */
@@ -43,6 +45,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   } as FastifyServerOptions);
 
   registerErrorHandling(app);
+  registerMetrics(app, deps.metrics);
   await registerBodyParsers(app, { bodyLimit: encodedSize(largestUpload), fileLimit: largestUpload + 1 });
   registerOAuth(app, deps.auth, deps.appAuth, config);
   registerRateLimit(app, deps.rateLimiter, config.rateLimits);
@@ -54,5 +57,6 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   registerApplicationRoutes(app, deps.rateLimiter, deps.clock, config.rateLimits);
   registerOAuth2Routes(app, deps.appAuth);
   registerMediaRoutes(app, deps.blobs, deps.images);
+  registerOpsRoutes(app, { metrics: deps.metrics, readiness: deps.readiness, metricsToken: config.metricsToken });
   return app;
 }
