@@ -19,6 +19,7 @@ import { AppAuthService } from './auth/app-auth.service.ts';
 import { ProfileService } from './profile/profile.service.ts';
 import { AppearanceService } from './profile/appearance.service.ts';
 import { createImageProcessor, type ImageProcessor } from './images/index.ts';
+import { WorkQueue, queuedImageProcessor } from './images/work-queue.ts';
 import type { BlobStore } from './storage/blobs/blob-store.ts';
 import { FsBlobStore } from './storage/blobs/fs-blob-store.ts';
 import type { S3BlobStore } from './storage/blobs/s3-blob-store.ts';
@@ -37,6 +38,8 @@ export interface Deps {
   profile: ProfileService;
   appearance: AppearanceService;
   images: ImageProcessor;
+  /** The bounded queue every upload's image work goes through (PLUMAGE_IMAGE_*). */
+  imageQueue: WorkQueue;
   blobs: BlobStore;
   gc: GcService;
   close(): Promise<void>;
@@ -83,11 +86,12 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     rateLimiter = new MemoryRateLimiter(clock);
   }
   const { limits } = config;
-  const images = createImageProcessor({
+  const imageQueue = new WorkQueue(config.overload.imageConcurrency, config.overload.imageQueue);
+  const images = queuedImageProcessor(createImageProcessor({
     avatar: { maxBytes: limits.avatarBytes, maxPixels: limits.maxPixels },
     background: { maxBytes: limits.backgroundBytes, maxPixels: limits.maxPixels },
     banner: { maxBytes: limits.bannerBytes, maxPixels: limits.maxPixels },
-  });
+  }), imageQueue);
   let s3: S3BlobStore | null = null;
   if (!opts.blobs && config.s3) {
     const { S3BlobStore, ensureBucket } = await import('./storage/blobs/s3-blob-store.ts');
@@ -107,6 +111,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     profile: new ProfileService(users),
     appearance: new AppearanceService(users, blobs, images, ids, clock, opts.onCleanupError),
     images,
+    imageQueue,
     blobs,
     gc: new GcService(users, blobs, clock),
     async close() {
