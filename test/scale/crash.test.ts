@@ -176,9 +176,9 @@ async function imageAt(url: string, w: number, h: number, type: string, label: s
   assert.equal(res.status, 200, `${label}: GET ${url} (seed ${SEED})`);
   assert.equal(res.headers.get('content-type'), type, `${label}: ${url}`);
   const body = Buffer.from(await res.arrayBuffer());
-  const meta = await sharp(body).metadata();
-  assert.deepEqual([meta.width, meta.height], [w, h], `${label}: ${url} decodes at ${w}×${h} (seed ${SEED})`);
-  const { data, info } = await sharp(body).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  // One full decode: its size, and the colour that says which upload it came from.
+  const { data, info } = await sharp(body, { failOn: 'error' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  assert.deepEqual([info.width, info.height], [w, h], `${label}: ${url} decodes at ${w}×${h} (seed ${SEED})`);
   const i = (Math.floor(info.height / 2) * info.width + Math.floor(info.width / 2)) * info.channels;
   return decodeRgb([data[i]!, data[i + 1]!, data[i + 2]!]);
 }
@@ -279,7 +279,7 @@ test(`SIGKILL at random moments during concurrent uploads and colour updates, ${
     ackedInBurst = 0;
     let settled = 0;
     for (const p of burst) void p.then(() => settled++);
-    const target = Math.floor(random() * BURST * 0.5);
+    const target = Math.floor(random() * BURST * 0.4);
     const extra = Math.floor(random() * 150);
     while (ackedInBurst < target && settled < BURST) await new Promise((r) => setTimeout(r, 5));
     await new Promise((r) => setTimeout(r, extra));
