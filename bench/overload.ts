@@ -3,14 +3,15 @@
 // cores, queue = 8 × cores, event-loop shedding at 1000 ms) is measured twice in one run:
 //
 //  1. quiet: update_profile_colors from a few connections, nothing else;
-//  2. loaded: the same, while several connections upload large banners back to back (ten
-//     variants each, the heaviest image work Plumage does), enough to keep every core busy.
+//  2. loaded: the same, while 24 connections upload large banners back to back (ten
+//     variants each, the heaviest image work Plumage does): every core busy and more uploads
+//     than the queue holds on a machine of up to two cores.
 //
 // It prints p50/p99/max latency of the colour updates in both phases, and what happened to the
 // uploads (accepted, refused with 503 / 130, other). Every request is signed afresh with the
 // oauth-1.0a package. Not a test: figures depend on the machine; nothing is asserted.
 //
-// Usage: npm run bench:overload [-- --seconds 10 --uploaders 8 --writers 2]
+// Usage: npm run bench:overload [-- --seconds 10 --uploaders 24 --writers 2]
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -30,7 +31,7 @@ const arg = (name: string, dflt: number) => {
   return i === -1 ? dflt : Number(process.argv[i + 1]);
 };
 const SECONDS = arg('seconds', 10);
-const UPLOADERS = arg('uploaders', 8);
+const UPLOADERS = arg('uploaders', 24);
 const WRITERS = arg('writers', 2);
 
 interface Token {

@@ -44,7 +44,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   } as FastifyServerOptions);
 
   registerErrorHandling(app);
-  await registerOverload(app, config.overload);
+  await registerOverload(app, config.overload, deps.imageQueue);
   await registerBodyParsers(app, { bodyLimit: encodedSize(largestUpload), fileLimit: largestUpload + 1 });
   registerOAuth(app, deps.auth, deps.appAuth, config);
   registerRateLimit(app, deps.rateLimiter, config.rateLimits);

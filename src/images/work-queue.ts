@@ -32,6 +32,24 @@ export class WorkQueue {
     return { running: this.running, waiting: this.waiting.length, refused: this.refused };
   }
 
+  /** Every slot busy and the waiting list full: a job arriving now would be refused. */
+  isFull(): boolean {
+    return this.running >= this.concurrency && this.waiting.length >= this.maxWaiting;
+  }
+
+  /**
+   * Refuses (OverCapacityError, counted) when the queue is full. Lets the HTTP layer turn an
+   * upload away before reading its body; run() still decides for the uploads it lets in.
+   */
+  refuseIfFull(): void {
+    if (this.isFull()) this.refuse();
+  }
+
+  private refuse(): never {
+    this.refused++;
+    throw new OverCapacityError('Over capacity: the image queue is full');
+  }
+
   /** Runs the job when a slot is free; refuses at once when the slots and the waiting list are full. */
   async run<T>(job: () => Promise<T>): Promise<T> {
     if (this.running < this.concurrency) {
@@ -40,8 +58,7 @@ export class WorkQueue {
       // The finishing job hands its slot over: `running` stays as it is.
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     } else {
-      this.refused++;
-      throw new OverCapacityError('Over capacity: the image queue is full');
+      this.refuse();
     }
     try {
       return await job();

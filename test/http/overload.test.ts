@@ -82,6 +82,16 @@ describe('the image queue (PLUMAGE_IMAGE_CONCURRENCY=1, PLUMAGE_IMAGE_QUEUE=1)',
       assert.equal(now.profile_banner_url, undefined);
       assert.deepEqual(await blobKeys(server), keysBefore);
       assert.equal(server.deps.imageQueue.stats().refused, 3);
+
+      // An upload is turned away before its body is read: a broken multipart body (400 / 214
+      // once the queue has room, below) gets 503 / 130 while it is full.
+      const garbage = { body: 'not multipart at all', contentType: 'multipart/form-data; boundary=xyz' };
+      assertTwitterError(await signedFetch(server.url, c, 'POST', IMAGE, garbage), 503, 130, 'Over capacity');
+      // A background update without an image has no image work: it is not refused.
+      const tile = await signedFetch(server.url, c, 'POST', BACKGROUND, { form: { tile: 'true' } });
+      assert.equal(tile.status, 200, tile.text);
+      assert.equal(tile.json.profile_background_tile, true);
+      assert.equal(server.deps.imageQueue.stats().refused, 4);
     } finally {
       running.release();
       waiting.release();
@@ -90,7 +100,9 @@ describe('the image queue (PLUMAGE_IMAGE_CONCURRENCY=1, PLUMAGE_IMAGE_QUEUE=1)',
     // Once the queue drains, uploads go through again.
     const again = await upload(server, c, await solidPng(3));
     assert.equal(again.status, 200, again.text);
-    assert.deepEqual(server.deps.imageQueue.stats(), { running: 0, waiting: 0, refused: 3 });
+    const garbage = { body: 'not multipart at all', contentType: 'multipart/form-data; boundary=xyz' };
+    assertTwitterError(await signedFetch(server.url, c, 'POST', IMAGE, garbage), 400, 214);
+    assert.deepEqual(server.deps.imageQueue.stats(), { running: 0, waiting: 0, refused: 4 });
   });
 
   test('12 uploads at once while one slot is busy: one waits and wins, eleven are 503 / 130, no orphan blobs', async () => {
