@@ -1,6 +1,7 @@
 // `npm run bench:overload`: does a flood of uploads starve the rest of the API? A real
-// `plumage serve` process (embedded storage, default overload settings: image concurrency =
-// cores, queue = 8 × cores, event-loop shedding at 1000 ms) is measured twice in one run:
+// `plumage serve` process (embedded storage, the overload settings of the environment, by
+// default: image concurrency = cores, queue = 8 × cores, event-loop shedding at 1000 ms) is
+// measured twice in one run:
 //
 //  1. quiet: update_profile_colors from a few connections, nothing else;
 //  2. loaded: the same, while 24 connections upload large banners back to back (ten
@@ -21,7 +22,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import OAuth from 'oauth-1.0a';
 import sharp from 'sharp';
-import { loadConfig } from '../src/config.ts';
+import { inputFromEnv, loadConfig } from '../src/config.ts';
 import { createDeps } from '../src/deps.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -103,8 +104,8 @@ async function main(): Promise<void> {
   const child = spawn(process.execPath, [BIN, 'serve'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   try {
     await waitFor(base, child);
-    const cores = os.availableParallelism();
-    console.log(`plumage serve on ${cores} core(s): image concurrency ${cores}, queue ${8 * cores}; ${WRITERS} colour writer(s), ${UPLOADERS} uploader(s) of a ${(banner.length / 1e6).toFixed(1)} MB banner, ${SECONDS} s per phase\n`);
+    const { overload } = loadConfig(inputFromEnv(env));
+    console.log(`plumage serve on ${os.availableParallelism()} core(s): image concurrency ${overload.imageConcurrency}, queue ${overload.imageQueue}; ${WRITERS} colour writer(s), ${UPLOADERS} uploader(s) of a ${(banner.length / 1e6).toFixed(1)} MB banner, ${SECONDS} s per phase\n`);
 
     const colourUrl = `${base}/1.1/account/update_profile_colors.json`;
     let colourSeq = 0;
