@@ -279,7 +279,7 @@ test(`SIGKILL at random moments during concurrent uploads and colour updates, ${
     ackedInBurst = 0;
     let settled = 0;
     for (const p of burst) void p.then(() => settled++);
-    const target = Math.floor(random() * BURST * 0.4);
+    const target = Math.floor(random() * BURST * 0.3);
     const extra = Math.floor(random() * 150);
     while (ackedInBurst < target && settled < BURST) await new Promise((r) => setTimeout(r, 5));
     await new Promise((r) => setTimeout(r, extra));
