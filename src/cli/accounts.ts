@@ -5,6 +5,7 @@ import { presentUser, toJson } from '../http/presenters.ts';
 import { MediaUrls } from '../http/media-urls.ts';
 import type { User } from '../profile/user.ts';
 import { printJson, withConfigOptions, withDeps } from './context.ts';
+import { checkCallback, readPasswordFromStdin, setCallback, setPassword } from './web.ts';
 
 function userJson(deps: { config: ConstructorParameters<typeof MediaUrls>[0] }, u: User): Record<string, unknown> {
   return presentUser(u, new MediaUrls(deps.config), { includeEntities: true, self: false, includeEmail: false });
@@ -19,10 +20,13 @@ export function usersCommand(): Command {
     .option('--url <url>', 'web site')
     .option('--email <address>', 'e-mail address (returned by verify_credentials include_email)')
     .option('--json', 'print the v1.1 user object as JSON')
+    .option('--password-stdin', 'read a password for signing in on the web pages from standard input')
     .action(async function (this: Command, screenName: string) {
       const o = this.opts();
+      const password = o.passwordStdin ? await readPasswordFromStdin() : undefined;
       await withDeps(this, async (deps) => {
         const u = await deps.accounts.addUser({ screenName, name: o.name, description: o.description, location: o.location, url: o.url, email: o.email });
+        if (password !== undefined) await setPassword(deps, u.screenName, password);
         if (o.json) printJson(toJson(userJson(deps, u)));
         else process.stdout.write(`created @${u.screenName} (user id ${u.id})\n`);
       });
@@ -34,6 +38,14 @@ export function usersCommand(): Command {
         const all = await deps.accounts.listUsers();
         if (this.opts().json) printJson(toJson({ users: all.map((u) => userJson(deps, u)) }));
         else for (const u of all) process.stdout.write(`${u.id}\t@${u.screenName}\t${u.name}\n`);
+      });
+    });
+  withConfigOptions(users.command('passwd <screen_name>').description('set the password for signing in on the web pages (read from standard input); signs out every browser'))
+    .action(async function (this: Command, screenName: string) {
+      const password = await readPasswordFromStdin();
+      await withDeps(this, async (deps) => {
+        await setPassword(deps, screenName, password);
+        process.stdout.write(`password set for @${screenName.replace(/^@/, '')}\n`);
       });
     });
   withConfigOptions(users.command('show <screen_name>').description("print an account's v1.1 user object"))
@@ -52,11 +64,14 @@ export function appsCommand(): Command {
   withConfigOptions(apps.command('add <name>').description('register an application'))
     .option('--read-only', 'the app may only read (POSTs get 403 code 261)')
     .option('--json', 'print the credentials as JSON')
+    .option('--callback <url>', 'callback URL of the three-legged OAuth flow (oauth_callback must start with it)')
     .action(async function (this: Command, name: string) {
       const o = this.opts();
+      const callback = o.callback === undefined ? undefined : checkCallback(o.callback);
       await withDeps(this, async (deps) => {
         const app = await deps.accounts.addApp(name, o.readOnly ? 'read' : 'read-write');
-        const out = { id: app.id, name: app.name, consumer_key: app.consumerKey, consumer_secret: app.consumerSecret, access_level: app.accessLevel };
+        if (callback !== undefined) await setCallback(deps, app.id, callback);
+        const out = { id: app.id, name: app.name, consumer_key: app.consumerKey, consumer_secret: app.consumerSecret, access_level: app.accessLevel, ...(callback !== undefined ? { callback_url: callback } : {}) };
         if (o.json) printJson(out);
         else process.stdout.write(`consumer_key=${out.consumer_key}\nconsumer_secret=${out.consumer_secret}\naccess_level=${out.access_level}\n`);
       });

@@ -13,6 +13,7 @@ import { registerAppearanceRoutes } from './routes/1.1/appearance.ts';
 import { registerMediaRoutes } from './routes/media.ts';
 import { registerApplicationRoutes } from './routes/1.1/application.ts';
 import { registerOAuth2Routes } from './routes/oauth2.ts';
+import { registerWebRoutes } from './routes/web/index.ts';
 
 export interface AppOptions {
   /** pino options or false (the default: tests stay quiet). */
@@ -54,5 +55,6 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   registerApplicationRoutes(app, deps.rateLimiter, deps.clock);
   registerOAuth2Routes(app, deps.appAuth);
   registerMediaRoutes(app, deps.blobs, deps.images);
+  await registerWebRoutes(app, deps);
   return app;
 }
