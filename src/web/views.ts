@@ -41,6 +41,7 @@ export function layout(ctx: PageContext, opts: LayoutOptions, body: Html): strin
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${opts.title}</title>
+<link rel="icon" href="/sticky/default_profile_images/default_profile_mini.png">
 <link rel="stylesheet" href="/web/static/site.css?v=${ctx.assets}">
 ${opts.stylesheet ? html`<link rel="stylesheet" href="${opts.stylesheet}">` : ''}
 ${opts.head ?? ''}
