@@ -79,7 +79,8 @@ export class OAuthFlowService {
     if (!app) throw new CouldNotAuthenticateError('unknown consumer key');
     await this.verify(req, oauth, signingKey(app.consumerSecret, ''), `${app.consumerKey}\u0000`);
 
-    const callback = oauth.get('oauth_callback');
+    // Clients that sign with a header may still send oauth_callback in the body (it is signed either way).
+    const callback = oauth.get('oauth_callback') ?? all.find(([k]) => k === 'oauth_callback')?.[1];
     if (!callback) throw new OAuthFlowError(400, 38, 'oauth_callback parameter is missing. Give a callback URL or "oob".');
     if (callback !== 'oob') {
       const u = parseCallbackUrl(callback);
@@ -199,11 +200,19 @@ export class OAuthFlowService {
   }
 
   private async verify(req: SignedRequest, oauth: Map<string, string>, key: string, noncePrefix: string): Promise<void> {
-    const params = [...(req.authorization ? [...oauth.entries()] : []), ...req.query, ...req.form].filter(([k]) => k !== 'oauth_signature');
+    const header = req.authorization ? [...oauth.entries()] : [];
+    const rest = [...req.query, ...req.form];
+    const full = [...header, ...rest].filter(([k]) => k !== 'oauth_signature');
+    // The oauth-1.0a package puts an oauth_* value it was given as data (oauth_callback,
+    // oauth_verifier) in the header as well as in the body, and signs it once.
+    const once = [...header, ...rest.filter(([k, v]) => !(k.startsWith('oauth_') && oauth.get(k) === v && header.length > 0))].filter(([k]) => k !== 'oauth_signature');
+    const sets = once.length === full.length ? [full] : [full, once];
     const provided = oauth.get('oauth_signature')!;
     let ok = false;
     for (const baseUrl of req.baseUrls) {
-      if (signatureMatches(hmacSha1(signatureBaseString(req.method, baseUrl, params), key), provided)) ok = true;
+      for (const params of sets) {
+        if (signatureMatches(hmacSha1(signatureBaseString(req.method, baseUrl, params), key), provided)) ok = true;
+      }
     }
     if (!ok) throw new CouldNotAuthenticateError('signature mismatch');
     if (Math.abs(this.clock.now() - Number(oauth.get('oauth_timestamp')) * 1000) > this.skewSeconds * 1000) throw new TimestampOutOfBoundsError();

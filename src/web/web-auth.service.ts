@@ -12,8 +12,8 @@ import { sha256Hex, type WebRepository } from './web.repository.ts';
 
 export const SESSION_TTL_MS = 14 * 24 * 3600 * 1000;
 export const SIGN_IN_WINDOW_MS = 15 * 60 * 1000;
-/** Attempts per account and per client address in one window. */
-export const SIGN_IN_LIMITS = { account: 10, address: 30 } as const;
+/** Failed attempts per account and per client address in one window. */
+export const SIGN_IN_LIMITS = { account: 10, address: 100 } as const;
 
 export class SignInThrottledError extends Error {
   override name = 'SignInThrottledError';
@@ -55,22 +55,25 @@ export class WebAuthService {
   }
 
   /**
-   * Checks a screen name and password; counts the attempt first, so a throttled caller learns
-   * nothing about the password. Returns the user, or null for any wrong combination.
+   * Checks a screen name and password. Failed attempts are counted per account and per client
+   * address in the shared rate limiter; past either limit every attempt is refused, right
+   * password or not, until the window ends. Returns the user, or null for a wrong combination.
    */
   async checkPassword(screenName: string, password: string, clientAddress: string): Promise<User | null> {
     const name = screenName.trim().replace(/^@/, '').toLowerCase().slice(0, 64);
-    const [byAccount, byAddress] = await Promise.all([
-      this.limiter.hit(`web-sign-in\u0000account\u0000${name}`, SIGN_IN_WINDOW_MS),
-      this.limiter.hit(`web-sign-in\u0000address\u0000${clientAddress}`, SIGN_IN_WINDOW_MS),
-    ]);
-    if (byAccount.count > SIGN_IN_LIMITS.account) throw new SignInThrottledError(byAccount.resetAt);
-    if (byAddress.count > SIGN_IN_LIMITS.address) throw new SignInThrottledError(byAddress.resetAt);
+    const keys = [`web-sign-in\u0000account\u0000${name}`, `web-sign-in\u0000address\u0000${clientAddress}`] as const;
+    const limits = [SIGN_IN_LIMITS.account, SIGN_IN_LIMITS.address] as const;
+    const windows = await Promise.all(keys.map((k) => this.limiter.peek(k)));
+    windows.forEach((w, i) => {
+      if (w && w.count >= limits[i]!) throw new SignInThrottledError(w.resetAt);
+    });
     const user = /^[a-z0-9_]{1,15}$/.test(name) ? await this.users.findByScreenName(name) : undefined;
     const stored = user ? await this.repo.passwordHash(user.id) : undefined;
     // Unknown account or no password: the same scrypt work, so timing does not tell.
     const ok = await verifyPassword(password, stored ?? (await dummyHash()));
-    return ok && user && stored ? user : null;
+    if (ok && user && stored) return user;
+    await Promise.all(keys.map((k) => this.limiter.hit(k, SIGN_IN_WINDOW_MS)));
+    return null;
   }
 
   /** A new session; returns the cookie value (never stored) and the session. */

@@ -15,6 +15,12 @@ import { UsersRepository } from '../../src/storage/db/users.repository.ts';
 
 const PASSWORD = 'plumage web test password';
 
+// What the callbacks below use in the page; declared here because the project's TypeScript
+// has no DOM library (they run in Chromium, not in Node).
+declare const document: any;
+declare const Image: any;
+declare function getComputedStyle(el: unknown): any;
+
 function rgb(hex: string): string {
   const n = parseInt(hex, 16);
   return `rgb(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255})`;
@@ -88,12 +94,12 @@ test('Chromium: sign in, theme the profile through the design page, see it on th
 
     // Every image loaded, at its natural size: the avatar's _bigger (73×73), the banner, and
     // the background (loaded from the computed URL: CSS backgrounds have no element).
-    const avatar = await page.locator('#avatar').evaluate((img: HTMLImageElement) => ({ complete: img.complete, w: img.naturalWidth, h: img.naturalHeight, src: img.src }));
+    const avatar = await page.locator('#avatar').evaluate((img: any) => ({ complete: img.complete, w: img.naturalWidth, h: img.naturalHeight, src: img.src }));
     assert.deepEqual({ ...avatar, src: undefined }, { complete: true, w: 73, h: 73, src: undefined });
     assert.match(avatar.src, /_bigger\.png$/);
     const original = await page.locator('#avatar-link').getAttribute('href');
     assert.equal(original, avatar.src.replace('_bigger.png', '.png'));
-    const banner = await page.locator('#banner').evaluate((img: HTMLImageElement) => ({ complete: img.complete, w: img.naturalWidth, h: img.naturalHeight }));
+    const banner = await page.locator('#banner').evaluate((img: any) => ({ complete: img.complete, w: img.naturalWidth, h: img.naturalHeight }));
     assert.deepEqual(banner, { complete: true, w: 1500, h: 500 });
     const bgSize = await page.evaluate(async (css) => {
       const url = /^url\("(.*)"\)$/.exec(css)![1]!;
