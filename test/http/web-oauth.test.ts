@@ -52,7 +52,9 @@ async function oauthPost(server: TestServer, path: string, consumer: { key: stri
 async function callbackServer(): Promise<{ url: string; hits: URL[]; close(): Promise<void> }> {
   const hits: URL[] = [];
   const srv = http.createServer((req, res) => {
-    hits.push(new URL(req.url ?? '/', 'http://127.0.0.1'));
+    const u = new URL(req.url ?? '/', 'http://127.0.0.1');
+    // Chromium also asks the callback's origin for /favicon.ico; only callbacks count.
+    if (u.pathname.startsWith('/oauth/')) hits.push(u);
     res.writeHead(200, { 'content-type': 'text/plain' }).end('callback received');
   });
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
