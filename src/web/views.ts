@@ -64,6 +64,8 @@ export interface ProfileView {
   banner: string | null;
   profileUrl: string;
   themeCss: string;
+  /** Shown to the owner only: pairs of the theme that are hard to read. */
+  ownerWarnings: ContrastWarning[];
 }
 
 export function profilePage(ctx: PageContext, v: ProfileView): string {
@@ -86,6 +88,7 @@ export function profilePage(ctx: PageContext, v: ProfileView): string {
     <h1 id="profile-name">${u.name}</h1>
     <p class="handle">@${u.screenName}</p>
     ${u.description ? html`<p class="bio">${u.description}</p>` : ''}
+    ${v.ownerWarnings.length > 0 ? html`<div class="warnings" role="status"><strong>Your theme is hard to read:</strong><ul>${v.ownerWarnings.map((w) => html`<li>${w.what} (contrast ${w.ratio}:1, needs 4.5:1)</li>`)}</ul></div>` : ''}
     ${ctx.viewer?.id === u.id ? html`<p><a href="/settings/design">Change your design</a></p>` : ''}
   </article>
   <aside class="sidebar" aria-label="About @${u.screenName}">

@@ -247,6 +247,9 @@ test('design forms without JavaScript: colours, uploads, errors next to the fiel
     design = await v.go('/settings/design');
     assert.match(design.text, /<li>Text on the sidebar is hard to read \(contrast 1\.04:1, needs 4\.5:1\)\.<\/li>/);
     assert.doesNotMatch(design.text, /id="contrast-warnings" class="warnings" role="status" hidden/);
+    // The owner sees the warning on the profile page too; visitors do not.
+    assert.match((await v.go('/erin')).text, /Your theme is hard to read:[\s\S]*Links on the profile card/);
+    assert.doesNotMatch((await new Visitor(server.url).go('/erin')).text, /hard to read/);
 
     const upload = (path: string, field: string, bytes: Buffer, extra: Record<string, string> = {}, withCsrf = true) => {
       const form = new FormData();

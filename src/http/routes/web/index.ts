@@ -48,6 +48,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     webSession: Session | null;
   }
+  interface FastifyContextConfig {
+    /** false: the route does not read the browser session (no database lookup). */
+    webSession?: boolean;
+  }
 }
 
 function loadStatic(): Map<string, { body: Buffer; type: string }> {
@@ -183,17 +187,20 @@ export async function registerWebRoutes(parent: FastifyInstance, deps: Deps): Pr
     await app.register(cookie);
     app.decorateRequest('webSession', null);
     app.addHook('preHandler', async (req) => {
+      // Static files, theme stylesheets and the signed OAuth endpoints never look at the session.
+      if (req.routeOptions.config.webSession === false) return;
       req.webSession = await webAuth.session(req.cookies[SESSION_COOKIE]);
     });
+    const noSession = { config: { webSession: false } };
 
     // --- static files and theme stylesheets ---
-    app.get('/web/static/:file', async (req, reply) => {
+    app.get('/web/static/:file', noSession, async (req, reply) => {
       const f = statics.get((req.params as { file: string }).file);
       if (!f) throw new PageNotFoundError();
       return reply.type(f.type).header('cache-control', 'public, max-age=86400').header('x-content-type-options', 'nosniff').send(f.body);
     });
 
-    app.get('/web/theme/:file', async (req, reply) => {
+    app.get('/web/theme/:file', noSession, async (req, reply) => {
       const m = /^([0-9]{1,20})\.css$/.exec((req.params as { file: string }).file);
       const u = m ? await users.findById(m[1]!) : undefined;
       if (!u) throw new PageNotFoundError();
@@ -211,7 +218,8 @@ body.theme, .preview {
     // --- sign-in ---
     app.get('/login', handler(async (req, reply) => {
       const next = safeNext(queryValue(req, 'next'));
-      return page(reply, 200, loginPage(context(req, reply), { next, notice: req.webSession ? `You are signed in as @${req.webSession.user.screenName}; signing in again switches account.` : undefined }));
+      const suggested = queryValue(req, 'screen_name');
+      return page(reply, 200, loginPage(context(req, reply), { next, screenName: suggested && SCREEN_NAME.test(suggested) ? suggested : undefined, notice: req.webSession ? `You are signed in as @${req.webSession.user.screenName}; signing in again switches account.` : undefined }));
     }));
 
     app.post('/login', handler(async (req, reply) => {
@@ -385,13 +393,13 @@ body.theme, .preview {
       }
     }
 
-    app.post('/oauth/request_token', async (req, reply) =>
+    app.post('/oauth/request_token', noSession, async (req, reply) =>
       oauthEndpoint(req, reply, async () => {
         const t = await flow.requestToken(describeSignedRequest(req, config));
         return [['oauth_token', t.token], ['oauth_token_secret', t.secret], ['oauth_callback_confirmed', 'true']];
       }));
 
-    app.post('/oauth/access_token', async (req, reply) =>
+    app.post('/oauth/access_token', noSession, async (req, reply) =>
       oauthEndpoint(req, reply, async () => {
         const { token, user } = await flow.accessToken(describeSignedRequest(req, config));
         return [['oauth_token', token.token], ['oauth_token_secret', token.secret], ['user_id', user.id], ['screen_name', user.screenName]];
@@ -465,6 +473,7 @@ body.theme, .preview {
         banner: m.banner(user),
         profileUrl,
         themeCss: themeHref(req, user),
+        ownerWarnings: req.webSession?.user.id === user.id ? contrastWarnings(user.colours) : [],
       }));
     }));
   });
