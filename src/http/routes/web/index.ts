@@ -167,7 +167,7 @@ export async function registerWebRoutes(parent: FastifyInstance, deps: Deps): Pr
         return await fn(req, reply);
       } catch (e) {
         if (e instanceof PageNotFoundError) throw e; // not a page: Twitter's JSON 404
-        if (e instanceof WebError) return page(reply, e.status, messagePage(context(req, reply), e.title, e.message, e.status === 401 ? html`<p><a href="/login?next=${encodeURIComponent(req.url)}">Sign in</a></p>` : undefined));
+        if (e instanceof WebError) return page(reply, e.status, messagePage(context(req, reply), e.title, e.message, e.status === 401 ? html`<p><a href="/login?next=${encodeURIComponent(req.method === 'GET' ? req.url : '/settings/design')}">Sign in</a></p>` : undefined));
         if (e instanceof SignInThrottledError) {
           reply.header('retry-after', String(Math.max(1, Math.ceil((e.retryAt - clock.now()) / 1000))));
           return page(reply, 429, messagePage(context(req, reply), 'Too many attempts', e.message));
