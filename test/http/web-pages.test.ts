@@ -110,6 +110,11 @@ test('profile page: everything escaped, strict CSP, Open Graph, themed styleshee
     assert.equal(xss.status, 404);
     assert.doesNotMatch(xss.text, /<script>/);
     assert.equal((await v.go('/settings')).status, 404);
+    // The root: browsers go to sign-in, API clients keep the JSON 404.
+    const root = await v.go('/');
+    assert.equal(root.status, 302);
+    assert.equal(root.headers.get('location'), '/login');
+    assert.equal((await v.go('/', { headers: { accept: 'application/json' } })).status, 404);
     assert.equal((await v.go('/a_name_that_is_too_long')).status, 404);
 
     // The API and the media routes are not shadowed by /:screen_name.

@@ -245,6 +245,8 @@ body.theme, .preview {
     }));
 
     app.get('/', handler(async (req, reply) => {
+      // API clients keep Twitter's JSON 404 for the root; browsers go somewhere useful.
+      if (!/text\/html/.test(req.headers.accept ?? '')) throw new PageNotFoundError();
       if (req.webSession) return reply.redirect(`/${req.webSession.user.screenName}`, 302);
       return reply.redirect('/login', 302);
     }));
