@@ -88,7 +88,7 @@ export function profilePage(ctx: PageContext, v: ProfileView): string {
     <h1 id="profile-name">${u.name}</h1>
     <p class="handle">@${u.screenName}</p>
     ${u.description ? html`<p class="bio">${u.description}</p>` : ''}
-    ${v.ownerWarnings.length > 0 ? html`<div class="warnings" role="status"><strong>Your theme is hard to read:</strong><ul>${v.ownerWarnings.map((w) => html`<li>${w.what} (contrast ${w.ratio}:1, needs 4.5:1)</li>`)}</ul></div>` : ''}
+    ${v.ownerWarnings.length > 0 ? html`<div class="warnings" role="status"><strong>Your theme is hard to read:</strong><ul>${v.ownerWarnings.map((w) => html`<li>${w.what}: contrast ${w.ratio}:1, needs at least 4.5:1.</li>`)}</ul></div>` : ''}
     ${ctx.viewer?.id === u.id ? html`<p><a href="/settings/design">Change your design</a></p>` : ''}
   </article>
   <aside class="sidebar" aria-label="About @${u.screenName}">
@@ -163,7 +163,7 @@ ${o.saved && savedText[o.saved] ? html`<p class="notice" role="status">${savedTe
     ${fieldError('colours', o.errors.colours)}
     <div id="contrast-warnings" class="warnings" role="status" ${o.warnings.length === 0 ? raw('hidden') : ''}>
       <strong>Some text may be hard to read:</strong>
-      <ul>${o.warnings.map((w) => html`<li>${w.what} is hard to read (contrast ${w.ratio}:1, needs 4.5:1).</li>`)}</ul>
+      <ul>${o.warnings.map((w) => html`<li>${w.what}: contrast ${w.ratio}:1, needs at least 4.5:1.</li>`)}</ul>
     </div>
     <p><button type="submit">Save colours</button></p>
   </form>

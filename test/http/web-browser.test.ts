@@ -57,7 +57,7 @@ test('Chromium: sign in, theme the profile through the design page, see it on th
     // An unreadable theme is flagged next to the colours.
     await page.locator('#profile_text_color').fill('#f0f0f0');
     assert.equal(await page.locator('#contrast-warnings').isVisible(), true);
-    assert.match(await page.locator('#contrast-warnings').innerText(), /Text on the profile card is hard to read/);
+    assert.match(await page.locator('#contrast-warnings').innerText(), /Text on the profile card: contrast 1\.\d+:1, needs at least 4\.5:1\./);
     await page.locator('#profile_text_color').fill(`#${colours.profile_text_color.toLowerCase()}`);
 
     await page.locator('#avatar-file').setInputFiles(avatarFile);
@@ -69,6 +69,7 @@ test('Chromium: sign in, theme the profile through the design page, see it on th
 
     await page.locator('#banner-file').setInputFiles(bannerFile);
     await Promise.all([page.waitForURL(/saved=banner/), page.getByRole('button', { name: 'Upload banner' }).click()]);
+    await page.screenshot({ path: artifactPath('design-alice.png'), fullPage: true });
 
     // The same services as the API: the v1.1 user object shows every change.
     const stored = await deps.profile.byId(alice.id);

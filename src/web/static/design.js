@@ -27,7 +27,7 @@
       var r = ratio(pairs[j][1], pairs[j][2]);
       if (r < 4.5) {
         var li = document.createElement('li');
-        li.textContent = pairs[j][0] + ' is hard to read (contrast ' + (Math.round(r * 100) / 100) + ':1, needs 4.5:1).';
+        li.textContent = pairs[j][0] + ': contrast ' + (Math.round(r * 100) / 100) + ':1, needs at least 4.5:1.';
         list.appendChild(li);
       }
     }
