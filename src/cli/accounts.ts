@@ -6,6 +6,7 @@ import { MediaUrls } from '../http/media-urls.ts';
 import type { User } from '../profile/user.ts';
 import { printJson, withConfigOptions, withDeps } from './context.ts';
 import { examples } from './help.ts';
+import { checkCallback, readPasswordFromStdin, setCallback, setPassword } from './web.ts';
 
 function userJson(deps: { config: ConstructorParameters<typeof MediaUrls>[0] }, u: User): Record<string, unknown> {
   return presentUser(u, new MediaUrls(deps.config), { includeEntities: true, self: false, includeEmail: false });
@@ -22,10 +23,13 @@ export function usersCommand(): Command {
     .option('--email <address>', 'e-mail address (returned by verify_credentials include_email)')
     .option('--json', 'print the v1.1 user object as JSON')
     .addHelpText('after', examples('plumage users add alice', 'plumage users add bob --name "Bob" --description "Builder" --url example.org --json'))
+    .option('--password-stdin', 'read a password for signing in on the web pages from standard input')
     .action(async function (this: Command, screenName: string) {
       const o = this.opts();
+      const password = o.passwordStdin ? await readPasswordFromStdin() : undefined;
       await withDeps(this, async (deps) => {
         const u = await deps.accounts.addUser({ screenName, name: o.name, description: o.description, location: o.location, url: o.url, email: o.email });
+        if (password !== undefined) await setPassword(deps, u.screenName, password);
         if (o.json) printJson(toJson(userJson(deps, u)));
         else process.stdout.write(`created @${u.screenName} (user id ${u.id})\n`);
       });
@@ -38,6 +42,15 @@ export function usersCommand(): Command {
         const all = await deps.accounts.listUsers();
         if (this.opts().json) printJson(toJson({ users: all.map((u) => userJson(deps, u)) }));
         else for (const u of all) process.stdout.write(`${u.id}\t@${u.screenName}\t${u.name}\n`);
+      });
+    });
+  withConfigOptions(users.command('passwd').argument('<screen_name>', 'the handle, in any case').description('set the password for signing in on the web pages (read from standard input); signs out every browser'))
+    .addHelpText('after', examples("printf '%s\\n' 'a long passphrase' | plumage users passwd alice", 'plumage users passwd alice   # then type the password and Enter'))
+    .action(async function (this: Command, screenName: string) {
+      const password = await readPasswordFromStdin();
+      await withDeps(this, async (deps) => {
+        await setPassword(deps, screenName, password);
+        process.stdout.write(`password set for @${screenName.replace(/^@/, '')}\n`);
       });
     });
   withConfigOptions(users.command('show').argument('<screen_name>', 'the handle, in any case').description("print an account's v1.1 user object"))
@@ -58,12 +71,15 @@ export function appsCommand(): Command {
   withConfigOptions(apps.command('add').argument('<name>', 'a name for the application (for your own records)').description('register an application'))
     .option('--read-only', 'the app may only read (POSTs get 403 code 261)')
     .option('--json', 'print the credentials as JSON')
-    .addHelpText('after', examples('plumage apps add "My App"', 'plumage apps add reader --read-only --json'))
+    .addHelpText('after', examples('plumage apps add "My App"', 'plumage apps add reader --read-only --json', 'plumage apps add "My Site" --callback https://example.org/callback'))
+    .option('--callback <url>', 'callback URL of the three-legged OAuth flow (oauth_callback must start with it)')
     .action(async function (this: Command, name: string) {
       const o = this.opts();
+      const callback = o.callback === undefined ? undefined : checkCallback(o.callback);
       await withDeps(this, async (deps) => {
         const app = await deps.accounts.addApp(name, o.readOnly ? 'read' : 'read-write');
-        const out = { id: app.id, name: app.name, consumer_key: app.consumerKey, consumer_secret: app.consumerSecret, access_level: app.accessLevel };
+        if (callback !== undefined) await setCallback(deps, app.id, callback);
+        const out = { id: app.id, name: app.name, consumer_key: app.consumerKey, consumer_secret: app.consumerSecret, access_level: app.accessLevel, ...(callback !== undefined ? { callback_url: callback } : {}) };
         if (o.json) printJson(out);
         else process.stdout.write(`consumer_key=${out.consumer_key}\nconsumer_secret=${out.consumer_secret}\naccess_level=${out.access_level}\n`);
       });

@@ -16,6 +16,7 @@ import { registerApplicationRoutes } from './routes/1.1/application.ts';
 import { registerOAuth2Routes } from './routes/oauth2.ts';
 import { registerMetrics } from './plugins/metrics.ts';
 import { registerOpsRoutes } from './routes/ops.ts';
+import { registerWebRoutes } from './routes/web/index.ts';
 
 export interface AppOptions {
   /** pino options or false (the default: tests stay quiet). */
@@ -60,5 +61,6 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   registerOAuth2Routes(app, deps.appAuth);
   registerMediaRoutes(app, deps.blobs, deps.images);
   registerOpsRoutes(app, { metrics: deps.metrics, readiness: deps.readiness, metricsToken: config.metricsToken });
+  await registerWebRoutes(app, deps);
   return app;
 }

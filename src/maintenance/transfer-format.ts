@@ -65,6 +65,18 @@ export const TRANSFER_TABLES: readonly TableSpec[] = [
     key: ['token'],
     columns: [text('token'), text('app_id'), int('created_at'), int('revoked_at', true)],
   },
+  // Migration 003-web. Browser sessions and request tokens are not carried: they live minutes
+  // to days, and a move signs everyone out of the web pages (the API tokens keep working).
+  {
+    name: 'user_passwords',
+    key: ['user_id'],
+    columns: [text('user_id'), text('hash'), int('updated_at')],
+  },
+  {
+    name: 'app_callbacks',
+    key: ['app_id'],
+    columns: [text('app_id'), text('callback_url')],
+  },
 ];
 
 export type Row = Record<string, string | number | null>;

@@ -20,6 +20,7 @@ import { createTestDatabase } from '../helpers/postgres.ts';
 import { startS3, type TestS3 } from '../helpers/s3.ts';
 import { serviceMissing } from '../helpers/services.ts';
 import { fixture } from '../fixtures/images.ts';
+import { setCallback, setPassword } from '../../src/cli/web.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = path.join(ROOT, 'bin', 'plumage.js');
@@ -98,6 +99,23 @@ async function listKeys(server: Pick<TestServer, 'deps'>): Promise<string[]> {
 }
 
 /** Rows per table and blob keys in an embedded data folder. */
+const PASSWORD = 'correct horse battery staple';
+
+/** Signs in through the web form (CSRF cookie and field from GET /login); returns the status. */
+async function webSignIn(base: string, screenName: string, password: string): Promise<number> {
+  const form = await fetch(`${base}/login`);
+  const cookie = (form.headers.get('set-cookie') ?? '').split(';')[0]!;
+  const csrf = /name="csrf_token" value="([^"]+)"/.exec(await form.text())?.[1];
+  assert.ok(csrf && cookie, 'the sign-in form sets a CSRF cookie and field');
+  const r = await fetch(`${base}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ csrf_token: csrf, screen_name: screenName, password }).toString(),
+  });
+  return r.status;
+}
+
 async function contents(dataDir: string): Promise<{ rows: number; keys: string[] }> {
   const deps = await createDeps(loadConfig({ dataDir }));
   try {
@@ -173,6 +191,9 @@ describe('plumage export / import', { skip: missing }, () => {
       await source.deps.accounts.revokeToken(extra.token.token);
       revoked = { ...bob, token: extra.token.token, tokenSecret: extra.token.secret };
       bearer = await bearerToken(source.url, alice);
+      // Web sign-in and a registered callback travel too.
+      await setPassword(source.deps, 'alice', PASSWORD);
+      await setCallback(source.deps, (await source.deps.accounts.findApp(alice.consumerKey)).id, 'https://example.org/callback');
       creds = [alice, bob, carol, bobViaAlice];
       keys = await listKeys(source);
       assert.equal(keys.length, 5 + 1 + 10 + 5, keys.join('\n'));
@@ -194,7 +215,7 @@ describe('plumage export / import', { skip: missing }, () => {
     const exported = await plumage(['export', archive, '--json'], srcEnv);
     assert.equal(exported.code, 0, show(exported));
     const summary = JSON.parse(exported.stdout) as { tables: Record<string, number>; images: number };
-    assert.deepEqual(summary.tables, { users: 3, apps: 3, access_tokens: 5, bearer_tokens: 1 });
+    assert.deepEqual(summary.tables, { users: 3, apps: 3, access_tokens: 5, bearer_tokens: 1, user_passwords: 1, app_callbacks: 1 });
     assert.equal(summary.images, keys.length);
     // Not a terminal: plain progress lines, no carriage returns.
     assert.match(exported.stderr, /^export: writing archive \d+\/\d+ \(\d+%\)$/m, show(exported));
@@ -204,8 +225,8 @@ describe('plumage export / import', { skip: missing }, () => {
 
     const imported = await plumage(['import', archive], targetEnv);
     assert.equal(imported.code, 0, show(imported));
-    assert.match(imported.stdout, /^imported 3 users, 3 apps, 5 access tokens, 1 bearer tokens; 21 images/, show(imported));
-    assert.match(imported.stderr, /^import: inserting rows 12\/12 \(100%\)$/m);
+    assert.match(imported.stdout, /^imported 3 users, 3 apps, 5 access tokens, 1 bearer tokens, 1 user passwords, 1 app callbacks; 21 images/, show(imported));
+    assert.match(imported.stderr, /^import: inserting rows 14\/14 \(100%\)$/m);
 
     const target = await startTestServer(targetInput);
     try {
@@ -216,6 +237,9 @@ describe('plumage export / import', { skip: missing }, () => {
         assert.equal(after_.media[key]!.type, before_.media[key]!.type, key);
         assert.ok(after_.media[key]!.bytes.equals(before_.media[key]!.bytes), `bytes of ${key}`);
       }
+      // The password still signs alice in on the web pages.
+      assert.equal(await webSignIn(target.url, 'alice', PASSWORD), 303);
+      assert.equal(await webSignIn(target.url, 'alice', 'not the password'), 401);
       // The tokens still write, too.
       const w = await signedFetch(target.url, creds[0]!, 'POST', '/1.1/account/update_profile.json', { form: { location: 'Paris' } });
       assert.equal(w.status, 200, w.text);
@@ -227,7 +251,7 @@ describe('plumage export / import', { skip: missing }, () => {
     const refused = await plumage(['import', archive], targetEnv);
     assert.equal(refused.code, 1, show(refused));
     assert.equal(refused.stdout, '');
-    assert.match(refused.stderr, /^plumage: the database is not empty \(3 users, 3 apps, 5 access_tokens, 1 bearer_tokens\); give --replace/m, show(refused));
+    assert.match(refused.stderr, /^plumage: the database is not empty \(3 users, 3 apps, 5 access_tokens, 1 bearer_tokens, 1 user_passwords, 1 app_callbacks\); give --replace/m, show(refused));
     const replaced = await plumage(['import', archive, '--replace', '--quiet', '--json'], targetEnv);
     assert.equal(replaced.code, 0, show(replaced));
     assert.doesNotMatch(replaced.stderr, /^import:/m, '--quiet: no progress');
@@ -319,6 +343,6 @@ describe('plumage export / import', { skip: missing }, () => {
     const plainDir = path.join(work, 'plain-target');
     const ok = await plumage(['import', plain, '--quiet'], { PLUMAGE_DATA_DIR: plainDir });
     assert.equal(ok.code, 0, show(ok));
-    assert.deepEqual(await contents(plainDir), { rows: 12, keys });
+    assert.deepEqual(await contents(plainDir), { rows: 14, keys });
   });
 });

@@ -4,11 +4,13 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as initial from './migrations/001-initial.ts';
 import * as bearerTokens from './migrations/002-bearer-tokens.ts';
+import * as web from './migrations/003-web.ts';
 import type { Database } from './schema.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': initial,
   '002-bearer-tokens': bearerTokens,
+  '003-web': web,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
