@@ -36,6 +36,8 @@ export interface Config {
   } | null;
   /** Base URL of media (a CDN or public bucket) instead of serving it through Plumage. */
   readonly mediaUrl: string | null;
+  /** Milliseconds a client has to send a whole request (headers and body); slower ones get 408. */
+  readonly requestTimeoutMs: number;
   readonly limits: {
     readonly avatarBytes: number;
     readonly backgroundBytes: number;
@@ -74,6 +76,7 @@ const KEYS = {
   backgroundBytes: 'PLUMAGE_MAX_BACKGROUND_BYTES',
   bannerBytes: 'PLUMAGE_MAX_BANNER_BYTES',
   maxPixels: 'PLUMAGE_MAX_PIXELS',
+  requestTimeout: 'PLUMAGE_REQUEST_TIMEOUT',
 } as const;
 
 export type ConfigInput = Partial<Record<keyof typeof KEYS, string | undefined>>;
@@ -179,6 +182,7 @@ export function loadConfig(input: ConfigInput, cwd = process.cwd()): Config {
     timestampSkew: parseInt10(KEYS.timestampSkew, input.timestampSkew, 300, 1, 86400),
     requireTls: parseBool(KEYS.requireTls, input.requireTls, false),
     logLevel,
+    requestTimeoutMs: parseInt10(KEYS.requestTimeout, input.requestTimeout, 120, 1, 3600) * 1000,
     limits: Object.freeze({
       avatarBytes: parseInt10(KEYS.avatarBytes, input.avatarBytes, 700 * 1024, 1, 64 * MB),
       backgroundBytes: parseInt10(KEYS.backgroundBytes, input.backgroundBytes, 800 * 1024, 1, 64 * MB),
@@ -242,4 +246,5 @@ export const CONFIG_VARIABLES: ReadonlyArray<readonly [string, string]> = [
   [KEYS.backgroundBytes, 'largest background image, decoded bytes (819200)'],
   [KEYS.bannerBytes, 'largest banner, decoded bytes (5242880)'],
   [KEYS.maxPixels, 'largest image in pixels, to stop decompression bombs (50000000)'],
+  [KEYS.requestTimeout, 'seconds a client has to send a whole request; slower ones get 408 (120)'],
 ];
