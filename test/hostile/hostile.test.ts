@@ -29,7 +29,7 @@ const REQUEST_TIMEOUT_S = 2;
  * may be megabytes long (twit sends a banner's base64 in the query string), and Node's parser
  * costs a few hundred MB of transient RSS for a 9 MB header; a leak would pass this quickly.
  */
-const RSS_BOUND_MB = 1536;
+const RSS_BOUND_MB = 1024;
 const MB = 1024 * 1024;
 
 type Expect = 'refused' | 'ok';
@@ -250,7 +250,6 @@ describe('hostile input against a separate plumage process', { timeout: 600_000 
       add('parameter given twice', () => withAuth(method, p, `${good}, oauth_nonce="again"`));
       add('two Authorization headers, garbage first', () => withAuth(method, p, 'OAuth garbage', [['Authorization', String(signed(method, p).headers.find(([k]) => k === 'authorization')![1])]]));
       add('enormous header (1 MB)', () => withAuth(method, p, `OAuth oauth_consumer_key="${'A'.repeat(MB)}"`));
-      add('header over the size limit (9 MB)', () => withAuth(method, p, `OAuth oauth_consumer_key="${'A'.repeat(9 * MB)}"`));
       add('non-ASCII (UTF-8) values', () => withAuth(method, p, Buffer.from(`OAuth oauth_consumer_key="ключ", oauth_token="токен", oauth_signature="ü", oauth_nonce="ñ", oauth_timestamp="١٢٣", oauth_signature_method="HMAC-SHA1"`, 'utf8')));
       add('raw 0xFF bytes', () => withAuth(method, p, Buffer.concat([Buffer.from('OAuth oauth_consumer_key="'), Buffer.from([0xff, 0xfe, 0x80]), Buffer.from('"')])));
       add('NUL byte in the header', () => withAuth(method, p, Buffer.from('OAuth oauth_consumer_key="a\u0000b"', 'latin1')));
@@ -265,6 +264,8 @@ describe('hostile input against a separate plumage process', { timeout: 600_000 
       add('bearer garbage', () => withAuth(method, p, `Bearer ${'%'.repeat(300)}`));
     }
     cases.push(
+      // Node refuses it before any route is chosen, so once is enough (431, Twitter body).
+      { name: 'Authorization header over the size limit (9 MB)', expect: 'refused', request: () => withAuth('POST', '/1.1/account/update_profile.json', `OAuth oauth_consumer_key="${'A'.repeat(9 * MB)}"`) },
       { name: 'oauth2/token: garbage Basic', expect: 'refused', request: () => withAuth('POST', '/oauth2/token?grant_type=client_credentials', 'Basic !!!!') },
       { name: 'oauth2/token: Basic of binary', expect: 'refused', request: () => withAuth('POST', '/oauth2/token?grant_type=client_credentials', `Basic ${crypto.randomBytes(300).toString('base64')}`) },
       { name: 'oauth2/token: enormous Basic', expect: 'refused', request: () => withAuth('POST', '/oauth2/token?grant_type=client_credentials', `Basic ${'QUFB'.repeat(MB / 4)}`) },
@@ -339,8 +340,6 @@ describe('hostile input against a separate plumage process', { timeout: 600_000 
     cases.push(
       { name: 'update_profile: 10 MB urlencoded body', expect: 'refused', request: () => signed('POST', '/1.1/account/update_profile.json', { form: { description: 'd'.repeat(10 * MB) } }) },
       { name: 'update_profile_image: 10 MB query string', expect: 'refused', request: () => ({ method: 'POST', target: `/1.1/account/update_profile_image.json?image=${'A'.repeat(10 * MB)}`, headers: [] }) },
-      // Fastify never reads the body of a GET; Node discards it as it arrives.
-      { name: 'verify_credentials: 10 MB body on a GET (ignored)', expect: 'ok', request: () => ({ ...signed('GET', '/1.1/account/verify_credentials.json'), body: big, headers: [...signed('GET', '/1.1/account/verify_credentials.json').headers, ['Content-Type', 'application/octet-stream']] }) },
       { name: 'update_profile: Content-Length of 10 GB', expect: 'refused', request: () => ({ ...signed('POST', '/1.1/account/update_profile.json'), headers: [...signed('POST', '/1.1/account/update_profile.json').headers, ['Content-Type', 'application/x-www-form-urlencoded'], ['Content-Length', String(10 * 1024 * MB)]], body: Buffer.from('name=x') }) },
     );
     await runAll(cases);
