@@ -7,6 +7,7 @@ import { registerOAuth } from './plugins/oauth1.ts';
 import { registerParams } from './plugins/params.ts';
 import { registerRateLimit } from './plugins/rate-limit.ts';
 import { registerSecurityHeaders } from './plugins/security-headers.ts';
+import { registerRouteTable } from './plugins/route-table.ts';
 import { twitterClientErrorHandler, twitterFrameworkErrors } from './plugins/client-errors.ts';
 import './plugins/request-context.ts';
 import { registerAccountRoutes } from './routes/1.1/account.ts';
@@ -55,6 +56,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
   } as FastifyServerOptions);
 
+  registerRouteTable(app);
   registerErrorHandling(app);
   registerSecurityHeaders(app);
   await registerBodyParsers(app, { bodyLimit: encodedSize(largestUpload), fileLimit: largestUpload + 1 });

@@ -18,7 +18,7 @@ import { loadConfig } from '../../src/config.ts';
 import { createDeps } from '../../src/deps.ts';
 import { tempDir, type Credentials } from '../helpers/server.ts';
 import { signedRequest, type SignOptions } from '../helpers/signing.ts';
-import { rawRequest, type RawRequest, type RawResponse } from './raw-http.ts';
+import { rawRequest, type RawRequest, type RawResponse } from '../helpers/raw-http.ts';
 import { exoticImages, hostileImages, type Rgb } from './hostile-inputs.ts';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/plumage.js');
