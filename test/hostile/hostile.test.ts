@@ -514,6 +514,14 @@ describe('hostile input against a separate plumage process', { timeout: 600_000 
         return signed('POST', '/1.1/account/update_profile_banner.json', { form: { banner: png.toString('base64'), width: '600', height: '200', offset_left: v, offset_top: '0' } });
       } });
     }
+    // tile and use: Twitter read anything but true, t or 1 as false, so odd values are a valid
+    // "false", answered 200.
+    for (const [label, v] of [['overlong', overlong], ['Unicode', '真'], ['control characters', '\u0000\u0001'], ['markup', '<script>']] as const) {
+      for (const field of ['tile', 'use']) {
+        cases.push({ name: `update_profile_background_image ${field} ${label}`, expect: 'ok', request: () => signed('POST', '/1.1/account/update_profile_background_image.json', { form: { [field]: v } }) });
+      }
+      cases.push({ name: `update_profile include_entities ${label}`, expect: 'ok', request: () => signed('POST', '/1.1/account/update_profile.json', { form: { include_entities: v, skip_status: v } }) });
+    }
     // (__proto__ itself cannot be sent: oauth-1.0a signs its parameters from a plain object.)
     for (const name of ['constructor', 'prototype', 'hasOwnProperty', 'toString']) {
       cases.push({ name: `verify_credentials with parameter ${name}`, expect: 'ok', request: () => signed('GET', '/1.1/account/verify_credentials.json', { query: { [name]: 'x' } }) });
