@@ -255,7 +255,7 @@ describe('hostile input against a separate plumage process', { timeout: 600_000 
       add('NUL byte in the header', () => withAuth(method, p, Buffer.from('OAuth oauth_consumer_key="a\u0000b"', 'latin1')));
       add('signed with HMAC-SHA256', () => signed(method, p, { signatureMethod: 'HMAC-SHA256' }));
       add('PLAINTEXT signature method', () => withAuth(method, p, good.replace('HMAC-SHA1', 'PLAINTEXT')));
-      add('RSA-SHA1 signature method', () => signed(method, p).headers.some(() => true) ? withAuth(method, p, String(signed(method, p).headers.find(([k]) => k === 'authorization')![1]).replace('HMAC-SHA1', 'RSA-SHA1')) : withAuth(method, p, ''));
+      add('RSA-SHA1 signature method', () => withAuth(method, p, String(signed(method, p).headers.find(([k]) => k === 'authorization')![1]).replace('HMAC-SHA1', 'RSA-SHA1')));
       add('wrong consumer secret', () => signed(method, p, { consumerSecret: 'not-the-secret' }));
       add('unknown token', () => signed(method, p, { token: `${rw.userId}-${'x'.repeat(40)}` }));
       add('timestamp from 1970', () => signed(method, p, { timestamp: 1 }));
