@@ -40,6 +40,8 @@ export interface Config {
   readonly mediaUrl: string | null;
   /** Bearer token that GET /metrics requires; /metrics is not served when null. */
   readonly metricsToken: string | null;
+  /** Milliseconds a client has to send a whole request (headers and body); slower ones get 408. */
+  readonly requestTimeoutMs: number;
   readonly limits: {
     readonly avatarBytes: number;
     readonly backgroundBytes: number;
@@ -94,6 +96,7 @@ const KEYS = {
   imageConcurrency: 'PLUMAGE_IMAGE_CONCURRENCY',
   imageQueue: 'PLUMAGE_IMAGE_QUEUE',
   maxEventLoopDelay: 'PLUMAGE_MAX_EVENT_LOOP_DELAY',
+  requestTimeout: 'PLUMAGE_REQUEST_TIMEOUT',
 } as const;
 
 export type ConfigInput = Partial<Record<keyof typeof KEYS, string | undefined>>;
@@ -221,6 +224,7 @@ export function loadConfig(input: ConfigInput, cwd = process.cwd()): Config {
     timestampSkew: parseInt10(KEYS.timestampSkew, input.timestampSkew, 300, 1, 86400),
     requireTls: parseBool(KEYS.requireTls, input.requireTls, false),
     logLevel,
+    requestTimeoutMs: parseInt10(KEYS.requestTimeout, input.requestTimeout, 120, 1, 3600) * 1000,
     limits: Object.freeze({
       avatarBytes: parseInt10(KEYS.avatarBytes, input.avatarBytes, 700 * 1024, 1, 64 * MB),
       backgroundBytes: parseInt10(KEYS.backgroundBytes, input.backgroundBytes, 800 * 1024, 1, 64 * MB),
@@ -289,4 +293,5 @@ export const CONFIG_VARIABLES: ReadonlyArray<readonly [string, string]> = [
   [KEYS.imageConcurrency, 'images processed at once (number of cores)'],
   [KEYS.imageQueue, 'uploads waiting for an image slot before 503 code 130 (8 × concurrency)'],
   [KEYS.maxEventLoopDelay, 'mean event-loop delay in ms that turns requests away with 503 code 130; 0 = off (1000)'],
+  [KEYS.requestTimeout, 'seconds a client has to send a whole request; slower ones get 408 (120)'],
 ];

@@ -10,7 +10,12 @@ import { buildApp } from './http/app.ts';
 export function loggerOptions(level: string) {
   return {
     level,
-    redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+    // Plugins log request headers under their own keys too (@fastify/multipart logs
+    // busboyOptions.headers at trace level), hence the wildcard paths.
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie', '*.headers.authorization', '*.headers.cookie', '*.headers["proxy-authorization"]'],
+      censor: '[redacted]',
+    },
     serializers: {
       req(req: { method: string; url: string; hostname?: string; ip?: string }) {
         return { method: req.method, path: req.url.split('?')[0], host: req.hostname, remoteAddress: req.ip };

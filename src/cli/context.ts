@@ -28,6 +28,7 @@ const FLAGS: ReadonlyArray<readonly [keyof ConfigInput, string, string]> = [
   ['backgroundBytes', '--max-background-bytes <n>', 'largest background image (PLUMAGE_MAX_BACKGROUND_BYTES)'],
   ['bannerBytes', '--max-banner-bytes <n>', 'largest banner (PLUMAGE_MAX_BANNER_BYTES)'],
   ['maxPixels', '--max-pixels <n>', 'largest image in pixels (PLUMAGE_MAX_PIXELS)'],
+  ['requestTimeout', '--request-timeout <seconds>', 'time to send a whole request (PLUMAGE_REQUEST_TIMEOUT)'],
 ];
 
 const FLAG_KEY = (flag: string) => flag.slice(2).split(' ')[0]!.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());

@@ -7,6 +7,9 @@ import { registerOAuth } from './plugins/oauth1.ts';
 import { registerParams } from './plugins/params.ts';
 import { registerRateLimit } from './plugins/rate-limit.ts';
 import { registerOverload } from './plugins/overload.ts';
+import { registerSecurityHeaders } from './plugins/security-headers.ts';
+import { registerRouteTable } from './plugins/route-table.ts';
+import { twitterClientErrorHandler, twitterFrameworkErrors } from './plugins/client-errors.ts';
 import './plugins/request-context.ts';
 import { registerAccountRoutes } from './routes/1.1/account.ts';
 import { registerUsersRoutes } from './routes/1.1/users.ts';
@@ -34,10 +37,21 @@ function encodedSize(bytes: number): number {
 export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<FastifyInstance> {
   const { config } = deps;
   const largestUpload = Math.max(config.limits.avatarBytes, config.limits.backgroundBytes, config.limits.bannerBytes);
-  const serverOptions = { maxHeaderSize: encodedSize(largestUpload), requestTimeout: 120_000 };
+  // Fastify sets server.requestTimeout from its own option (0, none, by default), so the
+  // timeout goes there; Node checks it every connectionsCheckingInterval, hence that too.
+  const timeout = config.requestTimeoutMs;
+  const serverOptions = {
+    maxHeaderSize: encodedSize(largestUpload),
+    requestTimeout: timeout,
+    headersTimeout: Math.min(60_000, timeout),
+    connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(timeout / 4))),
+  };
   const app = Fastify({
     ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: opts.logger ?? false }),
     trustProxy: config.trustProxy,
+    requestTimeout: timeout,
+    clientErrorHandler: twitterClientErrorHandler,
+    frameworkErrors: twitterFrameworkErrors,
     bodyLimit: encodedSize(largestUpload),
     ...(config.tls
       ? { https: { cert: config.tls.cert, key: config.tls.key, ...serverOptions } }
@@ -46,9 +60,11 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
   } as FastifyServerOptions);
 
+  registerRouteTable(app);
   registerErrorHandling(app);
   registerMetrics(app, deps.metrics);
   await registerOverload(app, config.overload, deps.imageQueue);
+  registerSecurityHeaders(app);
   await registerBodyParsers(app, { bodyLimit: encodedSize(largestUpload), fileLimit: largestUpload + 1 });
   registerOAuth(app, deps.auth, deps.appAuth, config);
   registerRateLimit(app, deps.rateLimiter, config.rateLimits);
