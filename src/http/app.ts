@@ -13,6 +13,7 @@ import { registerAppearanceRoutes } from './routes/1.1/appearance.ts';
 import { registerMediaRoutes } from './routes/media.ts';
 import { registerApplicationRoutes } from './routes/1.1/application.ts';
 import { registerOAuth2Routes } from './routes/oauth2.ts';
+import { registerApiDocs } from './openapi/register.ts';
 
 export interface AppOptions {
   /** pino options or false (the default: tests stay quiet). */
@@ -47,6 +48,8 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   registerOAuth(app, deps.auth, deps.appAuth, config);
   registerRateLimit(app, deps.rateLimiter);
   registerParams(app);
+  // Before the routes: it attaches their documentation as they are registered.
+  await registerApiDocs(app, config);
 
   registerAccountRoutes(app, deps.profile, config);
   registerUsersRoutes(app, deps.profile, config);
