@@ -1,5 +1,6 @@
-# tweepy 4 against Plumage (a script named tweepy.py would shadow the module). tweepy always builds https://<host>/1.1/<endpoint>.json; host may
-# carry a path prefix. For a plain-http server, swap the scheme before requests signs the call.
+# tweepy 4 against Plumage (a script named tweepy.py would shadow the module). tweepy always
+# builds https://<host>/1.1/<endpoint>.json; host may carry a path prefix. For a plain-http
+# server, swap the scheme before requests signs the call.
 import os
 from urllib.parse import urlsplit
 

@@ -53,7 +53,8 @@ test('docs/clients.md shows every snippet file verbatim, and names the client of
   for (const c of CLIENTS) assert.ok(md.includes(c.caVariable), `clients.md does not name ${c.caVariable}`);
 });
 
-describe('the snippets of docs/clients.md, run against a server', () => {
+// Two at a time: each run is mostly an interpreter starting up.
+describe('the snippets of docs/clients.md, run against a server', { concurrency: 2 }, () => {
   let plain: TestServer;
   let tls: TlsTestServer;
   let n = 0;
