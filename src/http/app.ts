@@ -9,11 +9,11 @@ import { registerRateLimit } from './plugins/rate-limit.ts';
 import './plugins/request-context.ts';
 import { registerAccountRoutes } from './routes/1.1/account.ts';
 import { registerUsersRoutes } from './routes/1.1/users.ts';
+import { registerApiDocs } from './openapi/register.ts';
 import { registerAppearanceRoutes } from './routes/1.1/appearance.ts';
 import { registerMediaRoutes } from './routes/media.ts';
 import { registerApplicationRoutes } from './routes/1.1/application.ts';
 import { registerOAuth2Routes } from './routes/oauth2.ts';
-import { registerApiDocs } from './openapi/register.ts';
 
 export interface AppOptions {
   /** pino options or false (the default: tests stay quiet). */

@@ -89,7 +89,7 @@ function endpointDoc(s: EndpointSpec, url: string): RouteDoc {
     summary: `${s.method} ${s.path}${bare ? ' (without .json)' : ''}`,
     description:
       (bare ? `The same endpoint as \`/1.1/${s.path}.json\`, at the spelling the seed file uses.\n\n` : '') +
-      `${s.description}\n\n**Rate limit:** ${s.rateLimit} requests per 15 minutes and ${s.appOnly ? 'token (per app for Bearer tokens)' : 'access token'}.` +
+      `${s.description}\n\n**Rate limit:** ${s.rateLimit} requests per 15 minutes and ${s.appOnly ? 'token (per app for Bearer tokens)' : 'access token'} (the default).` +
       (s.method === 'POST' ? '\n\nParameters may go in the query string, an urlencoded body or multipart parts; the query string wins, then the urlencoded body. A multipart body is not covered by the OAuth signature.' : ''),
     operationId: bare ? `${opId}Bare` : opId,
     security: s.appOnly ? [{ oauth1: [] }, { bearer: [] }] : [{ oauth1: [] }],
