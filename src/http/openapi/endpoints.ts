@@ -299,7 +299,7 @@ const MEDIA_HEADERS = {
   'x-content-type-options': { type: 'string', description: 'nosniff' },
 };
 const pathParam = (pattern: string, description: string) => ({ type: 'string', pattern, description });
-const mediaDoc = (operationId: string, summary: string, description: string, params: Record<string, unknown>, types = IMAGE_TYPES): RouteDoc => ({
+const mediaDoc = (operationId: string, summary: string, description: string, params: Record<string, unknown>, types = IMAGE_TYPES, fromStore = true): RouteDoc => ({
   tags: ['media'],
   summary,
   description: `${description} No authentication; HEAD works too. The URLs come from the user object and users/profile_banner, and never change content.`,
@@ -310,7 +310,10 @@ const mediaDoc = (operationId: string, summary: string, description: string, par
   response: {
     200: { description: 'The image.', headers: MEDIA_HEADERS, content: Object.fromEntries(types.map((t) => [t, { schema: { type: 'string', format: 'binary' } }])) },
     304: { type: 'null', description: 'Not modified (If-None-Match matched).', headers: MEDIA_HEADERS },
-    ...errorResponses([{ ...NOT_FOUND, when: 'no such file (replaced or removed), or a malformed id or name' }]),
+    ...errorResponses([
+      { ...NOT_FOUND, when: 'no such file (replaced or removed), or a malformed id or name' },
+      ...(fromStore ? [e(503, 130, 'Over capacity', 'the image storage is unreachable')] : []),
+    ]),
   },
 });
 
@@ -336,7 +339,7 @@ const MEDIA: Record<string, RouteDoc> = {
   }, ['image/png']),
   'GET /sticky/default_profile_images/:file': mediaDoc('getDefaultProfileImage', 'The default avatar', 'The avatar of accounts that never uploaded one (the original is 400×400).', {
     file: { type: 'string', enum: ['default_profile.png', ...['mini', 'normal', 'bigger', '400x400'].map((s) => `default_profile_${s}.png`)] },
-  }, ['image/png']),
+  }, ['image/png'], false),
 };
 
 export const OPENAPI_JSON_URL = '/1.1/openapi.json';
