@@ -106,7 +106,8 @@ export async function registerApiDocs(app: FastifyInstance, config: Config): Pro
       transformSpecificationClone: false,
       // No call to validator.swagger.io: nothing leaves this server.
       validatorUrl: false,
-      uiConfig: { deepLinking: true, tryItOutEnabled: false },
+      // BaseLayout: no top bar (its URL box would only invite loading other documents).
+      uiConfig: { deepLinking: true, tryItOutEnabled: false, layout: 'BaseLayout' },
       theme: { title: 'Plumage API reference' },
     });
   });
