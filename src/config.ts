@@ -2,6 +2,7 @@
 // in. No other module reads process.env (DESIGN rule 7), so tests build their own Config.
 import path from 'node:path';
 import fs from 'node:fs';
+import { parseRateLimits, type RateLimitSettings } from './limits/defaults.ts';
 
 export interface Config {
   readonly host: string;
@@ -36,12 +37,16 @@ export interface Config {
   } | null;
   /** Base URL of media (a CDN or public bucket) instead of serving it through Plumage. */
   readonly mediaUrl: string | null;
+  /** Bearer token that GET /metrics requires; /metrics is not served when null. */
+  readonly metricsToken: string | null;
   readonly limits: {
     readonly avatarBytes: number;
     readonly backgroundBytes: number;
     readonly bannerBytes: number;
     readonly maxPixels: number;
   };
+  /** Rate-limit ceilings, or disabled for trusted deployments and benchmarks. */
+  readonly rateLimits: RateLimitSettings;
 }
 
 export class ConfigError extends Error {
@@ -74,6 +79,8 @@ const KEYS = {
   backgroundBytes: 'PLUMAGE_MAX_BACKGROUND_BYTES',
   bannerBytes: 'PLUMAGE_MAX_BANNER_BYTES',
   maxPixels: 'PLUMAGE_MAX_PIXELS',
+  rateLimits: 'PLUMAGE_RATE_LIMITS',
+  metricsToken: 'PLUMAGE_METRICS_TOKEN',
 } as const;
 
 export type ConfigInput = Partial<Record<keyof typeof KEYS, string | undefined>>;
@@ -162,8 +169,23 @@ export function loadConfig(input: ConfigInput, cwd = process.cwd()): Config {
   });
   const mediaUrl = input.mediaUrl === undefined ? null : checkUrl(KEYS.mediaUrl, input.mediaUrl, ['http:', 'https:']).replace(/\/+$/, '');
 
+  let rateLimits: RateLimitSettings;
+  try {
+    rateLimits = parseRateLimits(input.rateLimits, KEYS.rateLimits);
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
+
+  const metricsToken = input.metricsToken ?? null;
+  // Never repeated in the message: it is a secret.
+  if (metricsToken !== null && !/^[\x21-\x7e]{16,256}$/.test(metricsToken)) {
+    throw new ConfigError(`${KEYS.metricsToken} must be 16 to 256 printable characters without spaces`);
+  }
+
   const MB = 1024 * 1024;
   return Object.freeze({
+    rateLimits,
+    metricsToken,
     database,
     redisUrl,
     s3,
@@ -242,4 +264,6 @@ export const CONFIG_VARIABLES: ReadonlyArray<readonly [string, string]> = [
   [KEYS.backgroundBytes, 'largest background image, decoded bytes (819200)'],
   [KEYS.bannerBytes, 'largest banner, decoded bytes (5242880)'],
   [KEYS.maxPixels, 'largest image in pixels, to stop decompression bombs (50000000)'],
+  [KEYS.rateLimits, 'on | off | endpoint=N,… overrides, e.g. post=1000 (on)'],
+  [KEYS.metricsToken, 'serve GET /metrics to requests bearing this token (off when unset)'],
 ];

@@ -24,6 +24,8 @@ import { FsBlobStore } from './storage/blobs/fs-blob-store.ts';
 import type { S3BlobStore } from './storage/blobs/s3-blob-store.ts';
 import path from 'node:path';
 import { GcService } from './maintenance/gc.service.ts';
+import { Metrics, instrumentImages } from './observability/metrics.ts';
+import { blobCheck, databaseCheck, redisCheck, type ReadinessCheck } from './observability/readiness.ts';
 
 export interface Deps {
   config: Config;
@@ -39,6 +41,10 @@ export interface Deps {
   images: ImageProcessor;
   blobs: BlobStore;
   gc: GcService;
+  /** This instance's Prometheus registry and instruments (never the global registry). */
+  metrics: Metrics;
+  /** What GET /readyz asks: the database, the blob store and Redis when configured. */
+  readiness: ReadinessCheck[];
   close(): Promise<void>;
 }
 
@@ -66,15 +72,19 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   // start-up time that every embedded server and CLI command would otherwise pay.
   // One Redis connection serves both: nonces and rate counters shared by every node.
   let redis: import('./storage/limits/redis-client.ts').RedisClient | null = null;
+  let pingRedis: (() => Promise<unknown>) | null = null;
   let nonces: NonceStore;
   let rateLimiter: RateLimiter;
   if (config.redisUrl) {
-    const [{ createRedis }, { RedisNonceStore }, { RedisRateLimiter }] = await Promise.all([
+    const [{ createRedis, luaScript }, { RedisNonceStore }, { RedisRateLimiter }] = await Promise.all([
       import('./storage/limits/redis-client.ts'),
       import('./storage/limits/redis-nonce-store.ts'),
       import('./storage/limits/redis-rate-limiter.ts'),
     ]);
-    redis = createRedis(config.redisUrl, { log: opts.log });
+    const client = createRedis(config.redisUrl, { log: opts.log });
+    redis = client;
+    const ping = luaScript('return 1');
+    pingRedis = () => client.runScript(ping, [], []);
     await redis.ready().catch(() => undefined); // down at start: requests get 503 until it is up
     nonces = new RedisNonceStore(redis);
     rateLimiter = new RedisRateLimiter(redis, clock);
@@ -83,11 +93,12 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     rateLimiter = new MemoryRateLimiter(clock);
   }
   const { limits } = config;
-  const images = createImageProcessor({
+  const metrics = new Metrics();
+  const images = instrumentImages(createImageProcessor({
     avatar: { maxBytes: limits.avatarBytes, maxPixels: limits.maxPixels },
     background: { maxBytes: limits.backgroundBytes, maxPixels: limits.maxPixels },
     banner: { maxBytes: limits.bannerBytes, maxPixels: limits.maxPixels },
-  });
+  }), metrics);
   let s3: S3BlobStore | null = null;
   if (!opts.blobs && config.s3) {
     const { S3BlobStore, ensureBucket } = await import('./storage/blobs/s3-blob-store.ts');
@@ -95,6 +106,8 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     s3 = new S3BlobStore(config.s3);
   }
   const blobs = opts.blobs ?? s3 ?? new FsBlobStore(path.join(config.dataDir, 'media'));
+  const readiness = [databaseCheck(db), blobCheck(blobs)];
+  if (pingRedis) readiness.push(redisCheck(pingRedis));
   return {
     config,
     clock,
@@ -109,6 +122,8 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     images,
     blobs,
     gc: new GcService(users, blobs, clock),
+    metrics,
+    readiness,
     async close() {
       await nonces.close();
       await rateLimiter.close();

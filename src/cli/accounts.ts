@@ -5,20 +5,23 @@ import { presentUser, toJson } from '../http/presenters.ts';
 import { MediaUrls } from '../http/media-urls.ts';
 import type { User } from '../profile/user.ts';
 import { printJson, withConfigOptions, withDeps } from './context.ts';
+import { examples } from './help.ts';
 
 function userJson(deps: { config: ConstructorParameters<typeof MediaUrls>[0] }, u: User): Record<string, unknown> {
   return presentUser(u, new MediaUrls(deps.config), { includeEntities: true, self: false, includeEmail: false });
 }
 
 export function usersCommand(): Command {
-  const users = new Command('users').description('manage accounts');
-  withConfigOptions(users.command('add <screen_name>').description('create an account'))
+  const users = new Command('users').description('manage accounts')
+    .addHelpText('after', examples('plumage users add alice --name "Alice Liddell"', 'plumage users list --json'));
+  withConfigOptions(users.command('add').argument('<screen_name>', 'the handle: 1 to 15 letters, digits or underscores').description('create an account'))
     .option('--name <name>', 'display name (defaults to the screen name)')
     .option('--description <text>', 'bio')
     .option('--location <text>', 'location')
     .option('--url <url>', 'web site')
     .option('--email <address>', 'e-mail address (returned by verify_credentials include_email)')
     .option('--json', 'print the v1.1 user object as JSON')
+    .addHelpText('after', examples('plumage users add alice', 'plumage users add bob --name "Bob" --description "Builder" --url example.org --json'))
     .action(async function (this: Command, screenName: string) {
       const o = this.opts();
       await withDeps(this, async (deps) => {
@@ -29,6 +32,7 @@ export function usersCommand(): Command {
     });
   withConfigOptions(users.command('list').description('list accounts'))
     .option('--json', 'print {"users":[…]} with v1.1 user objects')
+    .addHelpText('after', examples('plumage users list', 'plumage users list --json'))
     .action(async function (this: Command) {
       await withDeps(this, async (deps) => {
         const all = await deps.accounts.listUsers();
@@ -36,8 +40,9 @@ export function usersCommand(): Command {
         else for (const u of all) process.stdout.write(`${u.id}\t@${u.screenName}\t${u.name}\n`);
       });
     });
-  withConfigOptions(users.command('show <screen_name>').description("print an account's v1.1 user object"))
+  withConfigOptions(users.command('show').argument('<screen_name>', 'the handle, in any case').description("print an account's v1.1 user object"))
     .option('--json', 'one line of JSON (default: indented)')
+    .addHelpText('after', examples('plumage users show alice', 'plumage users show alice --json'))
     .action(async function (this: Command, screenName: string) {
       await withDeps(this, async (deps) => {
         const user = userJson(deps, await deps.accounts.getUser(screenName));
@@ -48,10 +53,12 @@ export function usersCommand(): Command {
 }
 
 export function appsCommand(): Command {
-  const apps = new Command('apps').description('manage client applications (consumer keys)');
-  withConfigOptions(apps.command('add <name>').description('register an application'))
+  const apps = new Command('apps').description('manage client applications (consumer keys)')
+    .addHelpText('after', examples('plumage apps add "My App"', 'plumage apps add reader --read-only --json'));
+  withConfigOptions(apps.command('add').argument('<name>', 'a name for the application (for your own records)').description('register an application'))
     .option('--read-only', 'the app may only read (POSTs get 403 code 261)')
     .option('--json', 'print the credentials as JSON')
+    .addHelpText('after', examples('plumage apps add "My App"', 'plumage apps add reader --read-only --json'))
     .action(async function (this: Command, name: string) {
       const o = this.opts();
       await withDeps(this, async (deps) => {
@@ -65,11 +72,13 @@ export function appsCommand(): Command {
 }
 
 export function tokensCommand(): Command {
-  const tokens = new Command('tokens').description('issue and revoke access tokens');
+  const tokens = new Command('tokens').description('issue and revoke access tokens')
+    .addHelpText('after', examples('plumage tokens issue --consumer-key KEY --user alice', 'plumage tokens revoke 1851…-AbC…'));
   withConfigOptions(tokens.command('issue').description('issue an access token of an app for a user'))
     .requiredOption('--consumer-key <key>', "the app's consumer key")
     .requiredOption('--user <screen_name>', 'the account the token acts for')
     .option('--json', 'print the token as JSON')
+    .addHelpText('after', examples('plumage tokens issue --consumer-key KEY --user alice', 'plumage tokens issue --consumer-key KEY --user alice --json'))
     .action(async function (this: Command) {
       const o = this.opts();
       await withDeps(this, async (deps) => {
@@ -79,8 +88,9 @@ export function tokensCommand(): Command {
         else process.stdout.write(Object.entries(out).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
       });
     });
-  withConfigOptions(tokens.command('revoke <oauth_token>').description('revoke an access token'))
+  withConfigOptions(tokens.command('revoke').argument('<oauth_token>', 'the access token to revoke').description('revoke an access token'))
     .option('--json', 'print {"revoked": token} as JSON')
+    .addHelpText('after', examples('plumage tokens revoke 1851…-AbC…'))
     .action(async function (this: Command, token: string) {
       await withDeps(this, async (deps) => {
         await deps.accounts.revokeToken(token);

@@ -8,6 +8,7 @@ import { percentEncode } from '../oauth1/percent-encode.ts';
 import { normalizeBaseUrl, signatureBaseString } from '../oauth1/base-string.ts';
 import { hmacSha1, signingKey } from '../oauth1/sign.ts';
 import { CliError, configFrom, withConfigOptions, withDeps } from './context.ts';
+import { examples } from './help.ts';
 
 interface Credentials {
   consumerKey: string;
@@ -48,13 +49,18 @@ export function requestCommand(): Command {
     .argument('<method>', 'GET or POST')
     .argument('<path>', 'e.g. /1.1/account/verify_credentials.json')
     .option('--as <screen_name>', "act as this account, with the built-in local app's token")
-    .option('--consumer-key <key>')
-    .option('--consumer-secret <secret>')
-    .option('--token <token>')
-    .option('--token-secret <secret>')
+    .option('--consumer-key <key>', "the app's consumer key (with --consumer-secret, --token, --token-secret)")
+    .option('--consumer-secret <secret>', "the app's consumer secret")
+    .option('--token <token>', 'the access token (oauth_token)')
+    .option('--token-secret <secret>', 'the access token secret')
     .option('--url <base>', 'server base URL (default: the configured public URL)')
     .option('-d, --data <name=value>', 'a parameter: query string for GET, urlencoded body for POST', collect, [])
     .option('-F, --form <name=value|name=@file>', 'a multipart part; @file uploads a file', collect, [])
+    .addHelpText('after', examples(
+      'plumage request --as alice GET /1.1/account/verify_credentials.json',
+      'plumage request --as alice POST /1.1/account/update_profile.json -d name="Alice L."',
+      'plumage request --as alice POST /1.1/account/update_profile_image.json -F image=@me.png',
+    ))
     .action(async function (this: Command, methodArg: string, pathArg: string) {
       const o = this.opts();
       const method = methodArg.toUpperCase();

@@ -14,6 +14,8 @@ import { registerAppearanceRoutes } from './routes/1.1/appearance.ts';
 import { registerMediaRoutes } from './routes/media.ts';
 import { registerApplicationRoutes } from './routes/1.1/application.ts';
 import { registerOAuth2Routes } from './routes/oauth2.ts';
+import { registerMetrics } from './plugins/metrics.ts';
+import { registerOpsRoutes } from './routes/ops.ts';
 
 export interface AppOptions {
   /** pino options or false (the default: tests stay quiet). */
@@ -44,9 +46,10 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   } as FastifyServerOptions);
 
   registerErrorHandling(app);
+  registerMetrics(app, deps.metrics);
   await registerBodyParsers(app, { bodyLimit: encodedSize(largestUpload), fileLimit: largestUpload + 1 });
   registerOAuth(app, deps.auth, deps.appAuth, config);
-  registerRateLimit(app, deps.rateLimiter);
+  registerRateLimit(app, deps.rateLimiter, config.rateLimits);
   registerParams(app);
   // Before the routes: it attaches their documentation as they are registered.
   await registerApiDocs(app, config);
@@ -54,8 +57,9 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   registerAccountRoutes(app, deps.profile, config);
   registerUsersRoutes(app, deps.profile, config);
   registerAppearanceRoutes(app, deps.appearance, deps.profile, config);
-  registerApplicationRoutes(app, deps.rateLimiter, deps.clock);
+  registerApplicationRoutes(app, deps.rateLimiter, deps.clock, config.rateLimits);
   registerOAuth2Routes(app, deps.appAuth);
   registerMediaRoutes(app, deps.blobs, deps.images);
+  registerOpsRoutes(app, { metrics: deps.metrics, readiness: deps.readiness, metricsToken: config.metricsToken });
   return app;
 }

@@ -70,3 +70,46 @@ test('application/rate_limit_status: every limited GET, by family, counting only
     await server.close();
   }
 });
+
+test('PLUMAGE_RATE_LIMITS overrides: a lower ceiling for one GET and for every POST, listed by rate_limit_status', async () => {
+  const server = await startTestServer({ rateLimits: 'account/verify_credentials=3,post=2' });
+  try {
+    const alice = await server.account('alice');
+    for (let i = 1; i <= 3; i++) {
+      const r = await signedFetch(server.url, alice, 'GET', '/1.1/account/verify_credentials.json');
+      assert.equal(r.status, 200);
+      assert.equal(r.headers.get('x-rate-limit-limit'), '3');
+      assert.equal(r.headers.get('x-rate-limit-remaining'), String(3 - i));
+    }
+    const over = await signedFetch(server.url, alice, 'GET', '/1.1/account/verify_credentials.json');
+    assert.equal(over.status, 429);
+    assert.deepEqual(over.json, { errors: [{ code: 88, message: 'Rate limit exceeded' }] });
+    // users/show keeps its default.
+    const show = await signedFetch(server.url, alice, 'GET', '/1.1/users/show.json', { query: { screen_name: 'alice' } });
+    assert.equal(show.headers.get('x-rate-limit-limit'), '900');
+    const colors = () => signedFetch(server.url, alice, 'POST', '/1.1/account/update_profile_colors.json', { query: { profile_link_color: '0000FF' } });
+    assert.equal((await colors()).headers.get('x-rate-limit-limit'), '2');
+    assert.equal((await colors()).status, 200);
+    assert.equal((await colors()).status, 429);
+    const status = await signedFetch(server.url, alice, 'GET', '/1.1/application/rate_limit_status.json');
+    assert.equal(status.json.resources.account['/account/verify_credentials'].limit, 3);
+    assert.equal(status.json.resources.account['/account/verify_credentials'].remaining, 0);
+  } finally {
+    await server.close();
+  }
+});
+
+test('PLUMAGE_RATE_LIMITS=off: no ceiling and no x-rate-limit-* headers', async () => {
+  const server = await startTestServer({ rateLimits: 'off' });
+  try {
+    const alice = await server.account('alice');
+    for (let i = 1; i <= 80; i++) {
+      const r = await signedFetch(server.url, alice, 'GET', '/1.1/account/verify_credentials.json');
+      assert.equal(r.status, 200, `request ${i}`);
+      assert.equal(r.headers.get('x-rate-limit-limit'), null);
+      assert.equal(r.headers.get('x-rate-limit-remaining'), null);
+    }
+  } finally {
+    await server.close();
+  }
+});

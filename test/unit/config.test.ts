@@ -205,3 +205,36 @@ test('the result is frozen, limits included', () => {
   assert.equal(c.port, 3000);
   assert.equal(c.limits.maxPixels, 50_000_000);
 });
+
+describe('PLUMAGE_RATE_LIMITS', () => {
+  test('unset and "on" give the documented defaults', () => {
+    for (const rateLimits of [undefined, 'on', ' ON ']) {
+      const c = loadConfig({ rateLimits }, dir);
+      assert.equal(c.rateLimits.enabled, true);
+      assert.equal(c.rateLimits.limits['account/verify_credentials'], 75);
+      assert.equal(c.rateLimits.limits['users/show'], 900);
+      assert.equal(c.rateLimits.limits['users/profile_banner'], 180);
+      assert.equal(c.rateLimits.limits['application/rate_limit_status'], 180);
+      assert.equal(c.rateLimits.limits['account/update_profile_colors'], 300);
+      assert.equal(c.rateLimits.limits['account/update_profile_image'], 300);
+    }
+  });
+  test('"off" disables them', () => {
+    assert.equal(loadConfig(inputFromEnv({ PLUMAGE_RATE_LIMITS: 'off' }), dir).rateLimits.enabled, false);
+  });
+  test('overrides per endpoint, and "post" for every POST account endpoint', () => {
+    const c = loadConfig({ rateLimits: 'users/show=1800, post=1000,account/update_profile_image=20' }, dir);
+    assert.equal(c.rateLimits.limits['users/show'], 1800);
+    assert.equal(c.rateLimits.limits['account/verify_credentials'], 75);
+    assert.equal(c.rateLimits.limits['account/update_profile_colors'], 1000);
+    assert.equal(c.rateLimits.limits['account/remove_profile_banner'], 1000);
+    assert.equal(c.rateLimits.limits['account/update_profile_image'], 20);
+    assert.ok(Object.isFrozen(c.rateLimits.limits));
+  });
+  test('unknown endpoints, zero and garbage are refused by name', () => {
+    refuses({ rateLimits: 'statuses/update=5' }, /PLUMAGE_RATE_LIMITS: unknown endpoint "statuses\/update"/);
+    refuses({ rateLimits: 'users/show=0' }, /at least 1/);
+    refuses({ rateLimits: 'users/show=lots' }, /PLUMAGE_RATE_LIMITS must be "on", "off" or a list/);
+    refuses({ rateLimits: 'users/show=5;' }, /PLUMAGE_RATE_LIMITS must be/);
+  });
+});

@@ -290,6 +290,11 @@ export const SECURITY_SCHEMES = {
     scheme: 'bearer',
     description: 'An app-only token from POST /oauth2/token. Accepted by users/show and application/rate_limit_status only.',
   },
+  metricsToken: {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'The value of PLUMAGE_METRICS_TOKEN. For GET /metrics only.',
+  },
   basic: {
     type: 'http',
     scheme: 'basic',

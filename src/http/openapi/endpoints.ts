@@ -342,6 +342,71 @@ const MEDIA: Record<string, RouteDoc> = {
   }, ['image/png'], false),
 };
 
+const check = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['ok', 'ms'],
+  properties: {
+    ok: { type: 'boolean' },
+    ms: { type: 'integer', description: 'How long the probe took (the limit, 2 s, when it timed out).' },
+    error: { type: 'string', description: 'Why it failed: an error code or "timeout", never a URL or a message.' },
+  },
+};
+const checks = { type: 'object', description: 'database, blobs, and redis when configured.', additionalProperties: check };
+const noStore = { 'cache-control': { type: 'string', description: 'no-store' } };
+
+const OPS: Record<string, RouteDoc> = {
+  'GET /healthz': {
+    tags: ['operations'],
+    summary: 'Liveness',
+    description: 'Answers while the process serves HTTP; asks no store. For a liveness probe (docs/deploy.md).',
+    operationId: 'healthz',
+    security: [],
+    response: {
+      200: { description: 'Alive.', headers: noStore, content: { 'application/json': { schema: { type: 'object', required: ['status'], properties: { status: { const: 'ok' } } }, example: { status: 'ok' } } } },
+    },
+  },
+  'GET /readyz': {
+    tags: ['operations'],
+    summary: 'Readiness',
+    description: 'Asks every configured store at once, each within 2 seconds: the database, the blob store and Redis. For a readiness probe or a load balancer\'s health check.',
+    operationId: 'readyz',
+    security: [],
+    response: {
+      200: {
+        description: 'Every store answers.',
+        headers: noStore,
+        content: { 'application/json': {
+          schema: { type: 'object', required: ['status', 'checks'], properties: { status: { const: 'ok' }, checks } },
+          example: { status: 'ok', checks: { database: { ok: true, ms: 1 }, blobs: { ok: true, ms: 3 }, redis: { ok: true, ms: 1 } } },
+        } },
+      },
+      503: {
+        description: 'A store is down: take the node out of rotation.',
+        headers: noStore,
+        content: { 'application/json': {
+          schema: { type: 'object', required: ['status', 'down', 'checks'], properties: { status: { const: 'unavailable' }, down: { type: 'array', items: { type: 'string' } }, checks } },
+          example: { status: 'unavailable', down: ['database'], checks: { database: { ok: false, ms: 2, error: 'ECONNREFUSED' }, blobs: { ok: true, ms: 3 } } },
+        } },
+      },
+    },
+  },
+  'GET /metrics': {
+    tags: ['operations'],
+    summary: 'Prometheus metrics',
+    description: 'Prometheus text format. Off unless PLUMAGE_METRICS_TOKEN is set; then only for `Authorization: Bearer <that token>`.',
+    operationId: 'metrics',
+    security: [{ metricsToken: [] }],
+    response: {
+      200: { description: 'The metrics.', headers: noStore, content: { 'text/plain': { schema: { type: 'string' } } } },
+      ...errorResponses([
+        e(401, 89, 'Invalid or expired token.', 'no bearer token, or not PLUMAGE_METRICS_TOKEN'),
+        e(404, 34, 'Sorry, that page does not exist.', 'PLUMAGE_METRICS_TOKEN is not set'),
+      ]),
+    },
+  },
+};
+
 export const OPENAPI_JSON_URL = '/1.1/openapi.json';
 export const DOCS_PREFIX = '/docs';
 
@@ -364,7 +429,7 @@ export function routeDoc(method: string, url: string): RouteDoc | undefined {
     if (spec) return endpointDoc(spec, url);
   }
   const key = `${method} ${url}`;
-  return SELF[key] ?? OAUTH2[key] ?? MEDIA[key];
+  return SELF[key] ?? OAUTH2[key] ?? MEDIA[key] ?? OPS[key];
 }
 
 export const TAGS = [
@@ -373,5 +438,6 @@ export const TAGS = [
   { name: 'application', description: 'Rate limits.' },
   { name: 'oauth2', description: 'App-only (bearer) tokens.' },
   { name: 'media', description: 'The image URLs the API hands out.' },
+  { name: 'operations', description: 'Health, readiness and metrics (docs/deploy.md); not part of the Twitter API.' },
   { name: 'documentation', description: 'This document.' },
 ];

@@ -42,8 +42,9 @@ function attachDocs(route: RouteOptions): void {
   route.schema = doc;
   route.validatorCompiler = acceptAll;
   route.serializerCompiler = plainJson;
-  // HEAD matters for the media URLs (clients probe images); elsewhere it is Fastify's echo of GET.
-  if (route.method === 'HEAD' && (doc.tags as string[]).includes('media')) {
+  // HEAD matters for the media URLs (clients probe images) and the probes; on the v1.1
+  // endpoints it is only Fastify's echo of GET.
+  if (route.method === 'HEAD' && !route.url.startsWith('/1.1/')) {
     route.config = { ...route.config, swagger: { exposeHeadRoute: true } } as typeof route.config;
   }
 }

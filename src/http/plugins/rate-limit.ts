@@ -4,6 +4,7 @@
 // body is read.
 import type { FastifyInstance } from 'fastify';
 import type { RateLimiter } from '../../storage/limits/rate-limiter.ts';
+import type { RateLimitedEndpoint, RateLimitSettings } from '../../limits/defaults.ts';
 
 export class RateLimitExceededError extends Error {
   override name = 'RateLimitExceededError';
@@ -16,10 +17,17 @@ export function rateKey(token: string, path: string): string {
   return `${token}\u0000${path.replace(/\.json$/, '')}`;
 }
 
-export function registerRateLimit(app: FastifyInstance, limiter: RateLimiter): void {
+/** "/1.1/users/show.json" → "users/show", the name PLUMAGE_RATE_LIMITS uses. */
+export function endpointName(routeUrl: string): string {
+  return routeUrl.replace(/^\/1\.1\//, '').replace(/\.json$/, '');
+}
+
+export function registerRateLimit(app: FastifyInstance, limiter: RateLimiter, settings: RateLimitSettings): void {
+  if (!settings.enabled) return;
   app.addHook('preHandler', async (req, reply) => {
-    const limit = req.routeOptions.config.rateLimit;
-    if (limit === undefined || req.rateSubject === null) return;
+    const routeDefault = req.routeOptions.config.rateLimit;
+    if (routeDefault === undefined || req.rateSubject === null) return;
+    const limit = settings.limits[endpointName(req.routeOptions.url ?? '') as RateLimitedEndpoint] ?? routeDefault;
     const w = await limiter.hit(rateKey(req.rateSubject, req.routeOptions.url ?? ''), WINDOW_MS);
     reply.header('x-rate-limit-limit', String(limit));
     reply.header('x-rate-limit-remaining', String(Math.max(0, limit - w.count)));

@@ -4,6 +4,7 @@ import type { RateLimiter } from '../../../storage/limits/rate-limiter.ts';
 import { RateLimitStatusService } from '../../../limits/rate-limit-status.service.ts';
 import { rateKey, WINDOW_MS } from '../../plugins/rate-limit.ts';
 import type { Clock } from '../../../clock.ts';
+import type { RateLimitSettings } from '../../../limits/defaults.ts';
 import { GET_LIMITS, registerEndpoint } from './route.ts';
 
 /** Twitter's names in rate_limit_status for the GET endpoints served here. */
@@ -14,14 +15,14 @@ const TWITTER_NAMES: Record<keyof typeof GET_LIMITS, string> = {
   'application/rate_limit_status': '/application/rate_limit_status',
 };
 
-export function registerApplicationRoutes(app: FastifyInstance, limiter: RateLimiter, clock: Clock): void {
+export function registerApplicationRoutes(app: FastifyInstance, limiter: RateLimiter, clock: Clock, settings: RateLimitSettings): void {
   const service = new RateLimitStatusService(
     limiter,
     (Object.keys(GET_LIMITS) as Array<keyof typeof GET_LIMITS>).map((path) => ({
       family: path.split('/')[0]!,
       name: TWITTER_NAMES[path],
       key: (token: string) => rateKey(token, `/1.1/${path}`),
-      limit: GET_LIMITS[path],
+      limit: settings.limits[path],
     })),
     () => clock.now(),
     WINDOW_MS,

@@ -6,19 +6,7 @@ import type { Params } from '../../../profile/params.ts';
 import type { AuthMode } from '../../plugins/request-context.ts';
 import { toJson } from '../../presenters.ts';
 
-/**
- * Twitter never published numbers for its POST account endpoints ("account limits"); this is
- * Plumage's ceiling per token and 15 minutes. GET limits are Twitter's 2018+ figures.
- */
-export const POST_LIMIT = 300;
-
-/** GET ceilings per 15 minutes and token (Twitter's 2018+ figures); rate_limit_status lists them. */
-export const GET_LIMITS = {
-  'account/verify_credentials': 75,
-  'users/show': 900,
-  'users/profile_banner': 180,
-  'application/rate_limit_status': 180,
-} as const;
+export { GET_LIMITS, POST_LIMIT } from '../../../limits/defaults.ts';
 
 export interface EndpointContext<Mode extends AuthMode = 'user'> {
   /** The user context; null only for app-only (bearer) calls of 'user-or-app' routes. */

@@ -1,0 +1,140 @@
+// GET /readyz while PostgreSQL, Redis or the S3 server goes away and comes back: each store is
+// reached through a TCP relay owned by the test (see faults.test.ts), and a listener that
+// accepts connections but never answers stands for a hung database.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { loadConfig } from '../../src/config.ts';
+import { createDeps, type Deps } from '../../src/deps.ts';
+import { buildApp } from '../../src/http/app.ts';
+import { createTestDatabase, PG_ADMIN_URL } from '../helpers/postgres.ts';
+import { startS3, type TestS3 } from '../helpers/s3.ts';
+import { REDIS_URL, serviceMissing } from '../helpers/services.ts';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
+import { tempDir } from '../helpers/server.ts';
+import type { FastifyInstance } from 'fastify';
+
+const missing = (await serviceMissing('postgres')) || (await serviceMissing('redis'));
+
+function viaProxy(url: string, port: number): string {
+  const u = new URL(url);
+  u.hostname = '127.0.0.1';
+  u.port = String(port);
+  return u.toString();
+}
+
+interface Ready {
+  status: number;
+  body: { status: string; down?: string[]; checks: Record<string, { ok: boolean; ms: number; error?: string }> };
+}
+
+async function readyz(url: string): Promise<Ready> {
+  const res = await fetch(`${url}/readyz`);
+  return { status: res.status, body: (await res.json()) as Ready['body'] };
+}
+
+/** Asks again a bounded number of times while a store comes back. */
+async function eventually(url: string, want: number): Promise<Ready> {
+  let last: Ready | undefined;
+  for (let i = 0; i < 40; i++) {
+    last = await readyz(url);
+    if (last.status === want) return last;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return last!;
+}
+
+describe('readiness while stores go away', { skip: missing }, () => {
+  let pgProxy: TcpProxy;
+  let redisProxy: TcpProxy;
+  let s3Proxy: TcpProxy;
+  let s3: TestS3;
+  let dropDb: () => Promise<void>;
+  let deps: Deps;
+  let app: FastifyInstance;
+  let url: string;
+
+  before(async () => {
+    const db = await createTestDatabase();
+    dropDb = db.drop;
+    s3 = await startS3();
+    const pg = new URL(PG_ADMIN_URL);
+    pgProxy = await startTcpProxy(pg.hostname, Number(pg.port || 5432));
+    const redis = new URL(REDIS_URL);
+    redisProxy = await startTcpProxy(redis.hostname, Number(redis.port || 6379));
+    const s3u = new URL(s3.endpoint);
+    s3Proxy = await startTcpProxy(s3u.hostname, Number(s3u.port));
+    const config = loadConfig({
+      port: '0',
+      dataDir: tempDir(),
+      databaseUrl: viaProxy(db.url, pgProxy.port),
+      redisUrl: viaProxy(REDIS_URL, redisProxy.port),
+      s3Endpoint: viaProxy(s3.endpoint, s3Proxy.port).replace(/\/$/, ''),
+      s3Bucket: 'plumage-readiness',
+      s3AccessKeyId: s3.accessKeyId,
+      s3SecretAccessKey: s3.secretAccessKey,
+    });
+    deps = await createDeps(config);
+    app = await buildApp(deps);
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  });
+
+  after(async () => {
+    await app?.close();
+    await deps?.close().catch(() => undefined);
+    for (const p of [pgProxy, redisProxy, s3Proxy]) await p?.close();
+    await s3?.close();
+    await dropDb?.();
+  });
+
+  test('all up: 200 with the three checks', async () => {
+    const r = await readyz(url);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.deepEqual(Object.keys(r.body.checks).sort(), ['blobs', 'database', 'redis']);
+    assert.equal(r.body.status, 'ok');
+  });
+
+  for (const [store, proxy] of [['database', () => pgProxy], ['redis', () => redisProxy], ['blobs', () => s3Proxy]] as const) {
+    test(`${store} unreachable: 503 naming it, the others still ok; back to 200 when it returns`, async () => {
+      await proxy().stop();
+      const down = await readyz(url);
+      assert.equal(down.status, 503, JSON.stringify(down.body));
+      assert.equal(down.body.status, 'unavailable');
+      assert.deepEqual(down.body.down, [store]);
+      assert.equal(down.body.checks[store]!.ok, false);
+      assert.match(down.body.checks[store]!.error!, /^[A-Za-z0-9_]+$/);
+      for (const [name, c] of Object.entries(down.body.checks)) if (name !== store) assert.equal(c.ok, true, name);
+      // The healthz probe does not depend on the stores.
+      assert.equal((await fetch(`${url}/healthz`)).status, 200);
+      await proxy().start();
+      const back = await eventually(url, 200);
+      assert.equal(back.status, 200, JSON.stringify(back.body));
+    });
+  }
+
+  test('a database that accepts connections but never answers: 503 with "timeout"', async () => {
+    const silent = net.createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const sockets = new Set<net.Socket>();
+    silent.on('connection', (s) => sockets.add(s));
+    const hung = await createDeps(
+      loadConfig({ port: '0', dataDir: tempDir(), databaseUrl: `postgres://root@127.0.0.1:${(silent.address() as net.AddressInfo).port}/none` }),
+      { migrate: false },
+    );
+    const hungApp = await buildApp(hung);
+    await hungApp.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const r = await readyz(`http://127.0.0.1:${(hungApp.server.address() as { port: number }).port}`);
+      assert.equal(r.status, 503);
+      assert.deepEqual(r.body.down, ['database']);
+      assert.equal(r.body.checks.database!.error, 'timeout');
+      assert.equal(r.body.checks.blobs!.ok, true);
+    } finally {
+      await hungApp.close();
+      for (const s of sockets) s.destroy();
+      await hung.close().catch(() => undefined);
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+});
