@@ -2,6 +2,7 @@
 // in. No other module reads process.env (DESIGN rule 7), so tests build their own Config.
 import path from 'node:path';
 import fs from 'node:fs';
+import os from 'node:os';
 import { parseRateLimits, type RateLimitSettings } from './limits/defaults.ts';
 
 export interface Config {
@@ -47,6 +48,15 @@ export interface Config {
   };
   /** Rate-limit ceilings, or disabled for trusted deployments and benchmarks. */
   readonly rateLimits: RateLimitSettings;
+  /** Overload protection: image work runs through a bounded queue; a saturated event loop sheds requests. */
+  readonly overload: {
+    /** Images processed at once. */
+    readonly imageConcurrency: number;
+    /** Uploads that may wait for a slot; beyond that, 503 / 130 at once. */
+    readonly imageQueue: number;
+    /** Mean event-loop delay (ms) beyond which every request is answered 503 / 130; 0 = off. */
+    readonly maxEventLoopDelayMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -81,6 +91,9 @@ const KEYS = {
   maxPixels: 'PLUMAGE_MAX_PIXELS',
   rateLimits: 'PLUMAGE_RATE_LIMITS',
   metricsToken: 'PLUMAGE_METRICS_TOKEN',
+  imageConcurrency: 'PLUMAGE_IMAGE_CONCURRENCY',
+  imageQueue: 'PLUMAGE_IMAGE_QUEUE',
+  maxEventLoopDelay: 'PLUMAGE_MAX_EVENT_LOOP_DELAY',
 } as const;
 
 export type ConfigInput = Partial<Record<keyof typeof KEYS, string | undefined>>;
@@ -181,11 +194,18 @@ export function loadConfig(input: ConfigInput, cwd = process.cwd()): Config {
   if (metricsToken !== null && !/^[\x21-\x7e]{16,256}$/.test(metricsToken)) {
     throw new ConfigError(`${KEYS.metricsToken} must be 16 to 256 printable characters without spaces`);
   }
+  const imageConcurrency = parseInt10(KEYS.imageConcurrency, input.imageConcurrency, os.availableParallelism(), 1, 1024);
+  const overload = Object.freeze({
+    imageConcurrency,
+    imageQueue: parseInt10(KEYS.imageQueue, input.imageQueue, 8 * imageConcurrency, 0, 100_000),
+    maxEventLoopDelayMs: parseInt10(KEYS.maxEventLoopDelay, input.maxEventLoopDelay, 1000, 0, 600_000),
+  });
 
   const MB = 1024 * 1024;
   return Object.freeze({
     rateLimits,
     metricsToken,
+    overload,
     database,
     redisUrl,
     s3,
@@ -266,4 +286,7 @@ export const CONFIG_VARIABLES: ReadonlyArray<readonly [string, string]> = [
   [KEYS.maxPixels, 'largest image in pixels, to stop decompression bombs (50000000)'],
   [KEYS.rateLimits, 'on | off | endpoint=N,… overrides, e.g. post=1000 (on)'],
   [KEYS.metricsToken, 'serve GET /metrics to requests bearing this token (off when unset)'],
+  [KEYS.imageConcurrency, 'images processed at once (number of cores)'],
+  [KEYS.imageQueue, 'uploads waiting for an image slot before 503 code 130 (8 × concurrency)'],
+  [KEYS.maxEventLoopDelay, 'mean event-loop delay in ms that turns requests away with 503 code 130; 0 = off (1000)'],
 ];

@@ -19,6 +19,7 @@ import { AppAuthService } from './auth/app-auth.service.ts';
 import { ProfileService } from './profile/profile.service.ts';
 import { AppearanceService } from './profile/appearance.service.ts';
 import { createImageProcessor, type ImageProcessor } from './images/index.ts';
+import { WorkQueue, queuedImageProcessor } from './images/work-queue.ts';
 import type { BlobStore } from './storage/blobs/blob-store.ts';
 import { FsBlobStore } from './storage/blobs/fs-blob-store.ts';
 import type { S3BlobStore } from './storage/blobs/s3-blob-store.ts';
@@ -39,6 +40,8 @@ export interface Deps {
   profile: ProfileService;
   appearance: AppearanceService;
   images: ImageProcessor;
+  /** The bounded queue every upload's image work goes through (PLUMAGE_IMAGE_*). */
+  imageQueue: WorkQueue;
   blobs: BlobStore;
   gc: GcService;
   /** This instance's Prometheus registry and instruments (never the global registry). */
@@ -94,11 +97,13 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   }
   const { limits } = config;
   const metrics = new Metrics();
-  const images = instrumentImages(createImageProcessor({
+  const imageQueue = new WorkQueue(config.overload.imageConcurrency, config.overload.imageQueue);
+  // The histogram times the processing itself; the wait in the queue is not counted.
+  const images = queuedImageProcessor(instrumentImages(createImageProcessor({
     avatar: { maxBytes: limits.avatarBytes, maxPixels: limits.maxPixels },
     background: { maxBytes: limits.backgroundBytes, maxPixels: limits.maxPixels },
     banner: { maxBytes: limits.bannerBytes, maxPixels: limits.maxPixels },
-  }), metrics);
+  }), metrics), imageQueue);
   let s3: S3BlobStore | null = null;
   if (!opts.blobs && config.s3) {
     const { S3BlobStore, ensureBucket } = await import('./storage/blobs/s3-blob-store.ts');
@@ -120,6 +125,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     profile: new ProfileService(users),
     appearance: new AppearanceService(users, blobs, images, ids, clock, opts.onCleanupError),
     images,
+    imageQueue,
     blobs,
     gc: new GcService(users, blobs, clock),
     metrics,

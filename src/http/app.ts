@@ -6,6 +6,7 @@ import { registerErrorHandling } from './plugins/errors.ts';
 import { registerOAuth } from './plugins/oauth1.ts';
 import { registerParams } from './plugins/params.ts';
 import { registerRateLimit } from './plugins/rate-limit.ts';
+import { registerOverload } from './plugins/overload.ts';
 import './plugins/request-context.ts';
 import { registerAccountRoutes } from './routes/1.1/account.ts';
 import { registerUsersRoutes } from './routes/1.1/users.ts';
@@ -47,6 +48,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
 
   registerErrorHandling(app);
   registerMetrics(app, deps.metrics);
+  await registerOverload(app, config.overload, deps.imageQueue);
   await registerBodyParsers(app, { bodyLimit: encodedSize(largestUpload), fileLimit: largestUpload + 1 });
   registerOAuth(app, deps.auth, deps.appAuth, config);
   registerRateLimit(app, deps.rateLimiter, config.rateLimits);

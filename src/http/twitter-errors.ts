@@ -7,6 +7,7 @@ import * as images from '../images/errors.ts';
 import { NoBannerError, WriteFailedError } from '../profile/appearance.service.ts';
 import { RateLimitExceededError } from './plugins/rate-limit.ts';
 import { MissingGrantTypeError, UnverifiableCredentialsError } from '../auth/app-auth.service.ts';
+import { OverCapacityError } from '../images/work-queue.ts';
 
 export interface TwitterError {
   status: number;
@@ -48,6 +49,7 @@ const CATALOGUE = new Map<Function, Mapper>([
   [RateLimitExceededError, fixed(429, 88, 'Rate limit exceeded')],
   [WriteFailedError, fixed(500, 131, 'Internal error')],
   [NoBannerError, fixed(404, 34, 'Sorry, that page does not exist.')],
+  [OverCapacityError, fixed(503, 130, 'Over capacity')],
   // Image errors: Twitter published no codes for them; 38 and 193 are Twitter's own
   // (missing parameter, media too large), 470-475 are Plumage's (docs/errors.md).
   [images.ImageMissingError, own(400, 38)],

@@ -73,7 +73,10 @@ export function tempDir(prefix = 'plumage-test-'): string {
 export async function startTestServer(input: ConfigInput = {}, opts: DepsOptions & { clock?: Clock } = {}): Promise<TestServer> {
   const dataDir = input.dataDir ?? tempDir();
   const scaled = SCALED && !opts.blobs ? await scaledConfig() : null;
-  const config = loadConfig({ port: '0', ...(scaled?.input ?? {}), ...input, dataDir });
+  // The server shares this process with the test's own synchronous work (fixture generation,
+  // decoding with sharp): its event-loop delay is not the server's, so load shedding on it is
+  // off unless a test asks for it (test/http/overload.test.ts).
+  const config = loadConfig({ port: '0', maxEventLoopDelay: '0', ...(scaled?.input ?? {}), ...input, dataDir });
   const deps = await createDeps(config, opts);
   const app = await buildApp(deps);
   await app.listen({ host: '127.0.0.1', port: 0 });

@@ -27,6 +27,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
     } else if (t === undefined) {
       req.log.error({ err: error }, 'unhandled error');
       t = INTERNAL_ERROR;
+    } else if (t.code === OVER_CAPACITY.code) {
+      // Shedding load is the plan working, not a fault: one quiet line per refusal.
+      req.log.warn(`${(error as Error).message}: answered 503 / 130`);
     } else if (t.status >= 500) {
       req.log.error({ err: error }, t.message);
     }

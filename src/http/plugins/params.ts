@@ -47,7 +47,7 @@ function translateMultipartError(e: unknown): unknown {
   if (code === 'FST_REQ_FILE_TOO_LARGE' || code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') {
     return new RequestTooLargeError('The upload is larger than this endpoint accepts.');
   }
-  if (code === 'FST_INVALID_MULTIPART_CONTENT_TYPE' || /Unexpected end of form|Malformed part header|boundary/i.test(e.message)) {
+  if (code === 'FST_INVALID_MULTIPART_CONTENT_TYPE' || /Unexpected end of (form|multipart data)|Malformed part header|boundary/i.test(e.message)) {
     return new MalformedRequestError('The multipart body could not be read.');
   }
   return e;

@@ -1,6 +1,9 @@
-// BlobStore on the local filesystem, under <data dir>/media. Writes go to a temporary file and
-// are renamed into place, so a reader never sees half an image and a crash leaves at most a
-// stray temporary file.
+// BlobStore on the local filesystem, under <data dir>/media. Writes go to a temporary file that
+// is flushed to disk (fsync) and renamed into place, and the folder's entry is flushed too, so
+// a reader never sees half an image, and once put() resolves the blob survives a crash of the
+// process or of the machine: the row that will reference it is switched only after that. A
+// crash during a write leaves at most a stray temporary file; list() reports those (named
+// `<key>.<random>.tmp`) so that `plumage gc` collects them like any other unreferenced blob.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -19,11 +22,23 @@ export class FsBlobStore implements BlobStore {
 
   async put(key: string, bytes: Buffer): Promise<void> {
     const target = this.file(key);
-    await fsp.mkdir(path.dirname(target), { recursive: true });
+    const dir = path.dirname(target);
     const tmp = `${target}.${crypto.randomBytes(6).toString('hex')}.tmp`;
+    // delete() prunes emptied folders: one may vanish between our mkdir and our write, so the
+    // folder is made again when the write finds it gone.
+    for (let attempt = 1; ; attempt++) {
+      await fsp.mkdir(dir, { recursive: true });
+      try {
+        await writeDurably(tmp, bytes);
+        break;
+      } catch (e) {
+        await fsp.rm(tmp, { force: true });
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 3) throw e;
+      }
+    }
     try {
-      await fsp.writeFile(tmp, bytes, { flag: 'wx' });
       await fsp.rename(tmp, target);
+      await syncDir(dir);
     } catch (e) {
       await fsp.rm(tmp, { force: true });
       throw e;
@@ -75,9 +90,40 @@ export class FsBlobStore implements BlobStore {
       for (const e of entries) {
         const key = rel ? `${rel}/${e.name}` : e.name;
         if (e.isDirectory()) yield* walk(path.join(dir, e.name), key);
-        else if (e.isFile() && !e.name.endsWith('.tmp')) yield key;
+        // Temporary files are listed too: a finished write renamed its own away, so one seen
+        // here is either in flight (young: gc's grace period keeps it) or a crash's leftover.
+        else if (e.isFile()) yield key;
       }
     };
     for await (const key of walk(this.root, '')) if (key.startsWith(prefix)) yield key;
+  }
+}
+
+/** Writes a new file and flushes its bytes to disk before returning. */
+async function writeDurably(file: string, bytes: Buffer): Promise<void> {
+  const handle = await fsp.open(file, 'wx');
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Flushes a folder's entries (a rename into it) to disk; not every platform can open a folder. */
+async function syncDir(dir: string): Promise<void> {
+  let handle: fsp.FileHandle;
+  try {
+    handle = await fsp.open(dir, 'r');
+  } catch {
+    return;
+  }
+  try {
+    await handle.sync();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EINVAL' && code !== 'EISDIR' && code !== 'EPERM') throw e;
+  } finally {
+    await handle.close();
   }
 }

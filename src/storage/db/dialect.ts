@@ -19,10 +19,12 @@ export function openSqlite(dataDir: string): Kysely<Database> {
   fs.mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, 'plumage.db');
   const sqlite = new SQLite(file);
-  // WAL lets readers go on while a writer commits; NORMAL is durable across process crashes
-  // in WAL mode. busy_timeout covers the CLI and the server writing the same file.
+  // WAL lets readers go on while a writer commits. FULL flushes the log at every commit: with
+  // NORMAL a commit survives a process crash but may roll back on power loss, and a rolled-back
+  // image switch would point at blobs already deleted as replaced. An acknowledged update is
+  // on disk. busy_timeout covers the CLI and the server writing the same file.
   sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('synchronous = FULL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
