@@ -13,6 +13,7 @@ import { twitterClientErrorHandler, twitterFrameworkErrors } from './plugins/cli
 import './plugins/request-context.ts';
 import { registerAccountRoutes } from './routes/1.1/account.ts';
 import { registerUsersRoutes } from './routes/1.1/users.ts';
+import { registerApiDocs } from './openapi/register.ts';
 import { registerAppearanceRoutes } from './routes/1.1/appearance.ts';
 import { registerMediaRoutes } from './routes/media.ts';
 import { registerApplicationRoutes } from './routes/1.1/application.ts';
@@ -69,6 +70,8 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   registerOAuth(app, deps.auth, deps.appAuth, config);
   registerRateLimit(app, deps.rateLimiter, config.rateLimits);
   registerParams(app);
+  // Before the routes: it attaches their documentation as they are registered.
+  await registerApiDocs(app, config);
 
   registerAccountRoutes(app, deps.profile, config);
   registerUsersRoutes(app, deps.profile, config);
