@@ -5,6 +5,7 @@ import { CliError, configFrom, withConfigOptions, withDeps } from './cli/context
 import { appsCommand, tokensCommand, usersCommand } from './cli/accounts.ts';
 import { requestCommand } from './cli/request.ts';
 import { startServer } from './server.ts';
+import { WorkersError, checkWorkers, isClusterWorker, parseWorkers, runPrimary } from './cluster.ts';
 import { migrateToLatest } from './storage/db/migrate.ts';
 import { ProfileError } from './profile/errors.ts';
 import { AppNameError, AppNotFoundError, TokenNotFoundError } from './accounts/accounts.service.ts';
@@ -22,9 +23,17 @@ const program = new Command('plumage')
 
 withConfigOptions(program.command('serve'))
   .description('serve the API')
+  .option('--workers <n>', 'processes serving the API (node:cluster); more than 1 needs PLUMAGE_REDIS_URL', '1')
   .addHelpText('after', `\nEnvironment:\n${CONFIG_VARIABLES.map(([k, v]) => `  ${k.padEnd(30)} ${v}`).join('\n')}`)
   .action(async function (this: Command) {
-    const server = await startServer(configFrom(this));
+    const config = configFrom(this);
+    const workers = parseWorkers(this.opts().workers);
+    checkWorkers(config, workers);
+    if (workers > 1 && !isClusterWorker()) {
+      await runPrimary(config, workers, (m) => process.stderr.write(`plumage: ${m}\n`));
+      return;
+    }
+    const server = await startServer(config);
     server.app.log.info(`Plumage listening on ${server.url}; clients use ${server.deps.config.publicUrl}`);
     for (const sig of ['SIGINT', 'SIGTERM'] as const) {
       process.once(sig, () => {
@@ -64,7 +73,7 @@ program.addCommand(appsCommand());
 program.addCommand(tokensCommand());
 program.addCommand(requestCommand());
 
-const USER_ERRORS = [CliError, ProfileError, AppNotFoundError, AppNameError, TokenNotFoundError];
+const USER_ERRORS = [CliError, ProfileError, AppNotFoundError, AppNameError, TokenNotFoundError, WorkersError];
 
 try {
   await program.parseAsync(process.argv);
