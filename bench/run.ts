@@ -46,8 +46,8 @@ const PG_ADMIN_URL = process.env.PLUMAGE_BENCH_PG_URL ?? 'postgres://root@127.0.
 const REDIS_URL = process.env.PLUMAGE_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 const P = QUICK
-  ? { rounds: 3, seconds: 2, pool: 40_000, imageRuns: 9, imageSeconds: 3, memBlocks: 4, memUploads: 20, memUpdates: 5_000, startups: 5 }
-  : { rounds: 5, seconds: 5, pool: 150_000, imageRuns: 25, imageSeconds: 10, memBlocks: 10, memUploads: 200, memUpdates: 20_000, startups: 9 };
+  ? { rounds: 3, seconds: 2, pool: 40_000, imageRuns: 9, imageSeconds: 3, memBlocks: 4, memUploads: 20, memUpdates: 5_000, startups: 5, extraRounds: 1, prismRounds: 2 }
+  : { rounds: 5, seconds: 5, pool: 150_000, imageRuns: 25, imageSeconds: 10, memBlocks: 10, memUploads: 200, memUpdates: 20_000, startups: 9, extraRounds: 3, prismRounds: 3 };
 const CONNECTIONS = 32;
 
 // ---------------------------------------------------------------------------------------------
@@ -608,7 +608,7 @@ async function main(): Promise<number> {
     say(`Prism baseline skipped: ${prism}; colors_vs_prism is null.`);
   } else {
     const runs: LoadResult[] = [];
-    for (let i = 0; i < Math.min(P.rounds, 3); i++) {
+    for (let i = 0; i < P.prismRounds; i++) {
       const file = presign('seed-colors', creds, ours.base, 20_000);
       runs.push(await replay(prism.base, file));
       fs.rmSync(file);
@@ -702,7 +702,7 @@ async function main(): Promise<number> {
         invalid.push(`B1 with ${n} workers: ${(e as Error).message.split('\n')[0]}`);
         continue;
       }
-      const runs = await oursOnly('colors', s, wCreds, Math.min(P.rounds, 3));
+      const runs = await oursOnly('colors', s, wCreds, P.extraRounds);
       await stopChild(s.child);
       const bad = runs.reduce((a, r) => a + r.non2xx + r.socketErrors, 0);
       if (bad) invalid.push(`B1 with ${n} workers: ${bad} non-2xx answers`);
@@ -723,7 +723,7 @@ async function main(): Promise<number> {
       const sCreds = await seedAccounts(sEnv);
       const s = await startPlumage(sEnv);
       for (const kind of ['colors', 'verify'] as const) {
-        const runs = await oursOnly(kind, s, sCreds, Math.min(P.rounds, 3));
+        const runs = await oursOnly(kind, s, sCreds, P.extraRounds);
         const bad = runs.reduce((a, r) => a + r.non2xx + r.socketErrors, 0);
         if (bad) invalid.push(`${kind} on PostgreSQL + Redis: ${bad} non-2xx answers`);
         scaledRows.push(`  ${kind === 'colors' ? 'B1 update_profile_colors' : 'B2 verify_credentials'}, PostgreSQL + Redis`.padEnd(46) + `${fmt(median(runs.map((r) => r.rps))).padStart(8)} req/s   p99 ${fmt(median(runs.map((r) => r.p99ms)), 1)} ms   non-2xx ${bad}`);
