@@ -586,6 +586,7 @@ async function main(): Promise<number> {
   };
   say(`Plumage benchmarks, ${new Date().toISOString()}${QUICK ? ' (--quick)' : ''}`);
   say(versions());
+  say(`Load average at start: ${os.loadavg().map((x) => x.toFixed(1)).join(', ')} (on ${os.cpus().length} cores; figures from a busy machine are low and noisy, ratios less so).`);
   say('Rate limits are off while measuring (PLUMAGE_RATE_LIMITS=off); storage is embedded SQLite (WAL) unless said otherwise.');
   say(`HTTP: wrk, 1 thread, ${CONNECTIONS} connections, ${P.seconds} s per run, ${P.rounds} rounds, medians.`);
   say('');
@@ -680,6 +681,13 @@ async function main(): Promise<number> {
   note('B5 start-up …');
   const startups: number[] = [];
   for (let i = 0; i < (want('b5') ? P.startups : 0); i++) startups.push(await startupOnce(env, creds));
+  // For scale: how long this machine takes to start Node itself and do nothing.
+  const bareNode: number[] = [];
+  for (let i = 0; i < (want('b5') ? 3 : 0); i++) {
+    const t = performance.now();
+    spawnSync(process.execPath, ['-e', '0']);
+    bareNode.push(performance.now() - t);
+  }
 
   // ---- Workers: B1 with 1 and 2 workers. Several workers need Redis for nonces and rate
   // counters (in-process memory would let a replay through on another worker).
@@ -783,6 +791,7 @@ async function main(): Promise<number> {
   row('RSS slope over the second half', fmt(slopePerMin, 2), `MB/min (${fmt(growth, 1)} MB over ${fmt(halfSpan, 0)} s: ${upward ? 'UPWARD TREND' : 'no upward trend'})`);
   say('B5 start-up: plumage serve → first 200 (signed verify_credentials)');
   row(`median of ${startups.length} (target ≤ 500)`, fmt(median(startups), 0), `ms   [${startups.map((x) => fmt(x, 0)).join(', ')}]`);
+  row('for scale: `node -e 0` on this machine', fmt(median(bareNode), 0), 'ms');
   if (upward) invalid.push('B4: RSS trends upward over the second half');
   const targets: Array<[string, boolean]> = [
     ['colors_vs_fastify ≥ 0.5', (result.colors_vs_fastify ?? 0) >= 0.5],
