@@ -768,13 +768,14 @@ async function main(): Promise<number> {
   row('bare Fastify, pre-signed requests', fmt(b1.signed), `req/s   signed/unsigned ${fmt(b1.signed / b1.plain, 2)} ${b1.agree ? '(agree within 20%)' : 'INVALID: differ by more than 20%'}`);
   row('Stoplight Prism mocking the seed (its shape)', prismRps === null ? 'n/a' : fmt(prismRps), `req/s   non-2xx ${prismNon2xx}`);
   row('plumage serve', fmt(b1.ours), `req/s   p50 ${fmt(b1.p50, 1)} ms, p99 ${fmt(b1.p99, 1)} ms, non-2xx ${b1.non2xx}`);
-  row('colors_vs_fastify (target ≥ 0.5)', fmt(b1.ratio, 3));
-  row('colors_vs_prism (target ≥ 10)', result.colors_vs_prism === null ? 'null' : fmt(result.colors_vs_prism, 1));
+  const b1mark = b1ok ? '' : '(invalid run: null in the JSON)';
+  row('colors_vs_fastify (target ≥ 0.5)', fmt(b1.ratio, 3), b1mark);
+  row('colors_vs_prism (target ≥ 10)', prismRps === null ? 'null' : fmt(b1.ours / prismRps, 2), prismRps === null ? '' : b1mark);
   say('B2 GET account/verify_credentials');
   row('bare Fastify, unsigned request (wrk ceiling)', fmt(b2.plain), 'req/s');
   row('bare Fastify, pre-signed requests', fmt(b2.signed), `req/s   signed/unsigned ${fmt(b2.signed / b2.plain, 2)} ${b2.agree ? '(agree within 20%)' : 'INVALID: differ by more than 20%'}`);
   row('plumage serve', fmt(b2.ours), `req/s   p50 ${fmt(b2.p50, 1)} ms, p99 ${fmt(b2.p99, 1)} ms, non-2xx ${b2.non2xx}`);
-  row('verify_vs_fastify (target ≥ 0.6)', fmt(b2.ratio, 3));
+  row('verify_vs_fastify (target ≥ 0.6)', fmt(b2.ratio, 3), b2ok ? '' : '(invalid run: null in the JSON)');
   say(`B1 with workers (rate limits off)`);
   for (const r of workerRows) say(r);
   say('B1/B2 on the scaled configuration');
