@@ -31,6 +31,11 @@ function openSqliteWithFast(dataDir: string): { db: Kysely<Database>; fast: Fast
   // in WAL mode. busy_timeout covers the CLI and the server writing the same file.
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
+  // A checkpoint (WAL → database file) costs two fsyncs and runs inside the commit that
+  // triggers it, blocking the event loop; on a busy disk one fsync can take hundreds of ms.
+  // Every 10,000 pages (≤ 40 MB of WAL) instead of SQLite's 1,000 makes those stalls ten
+  // times rarer for the same work. Durability is unchanged: commits are in the WAL either way.
+  sqlite.pragma('wal_autocheckpoint = 10000');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   const database = withStatementCache(sqlite);
