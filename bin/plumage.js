@@ -1,7 +1,24 @@
 #!/usr/bin/env node
-// The `plumage` command. Sources are TypeScript run through tsx, so there is no build step.
-import { register } from 'tsx/esm/api';
+// The `plumage` command. `npm install` / `npm start` compile src/ into dist/ (scripts/build.mjs);
+// dist/ is used while it matches the sources, else they run through tsx (slower to start).
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sourceStamp } from './stamp.js';
 
-register();
-const { main } = await import('../src/cli.ts');
-await main(process.argv);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+let built = false;
+try {
+  built = fs.readFileSync(path.join(root, 'dist/BUILD.json'), 'utf8') === sourceStamp(root);
+} catch {
+  built = false;
+}
+let cli;
+if (built) {
+  cli = await import('../dist/cli.js');
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  cli = await import('../src/cli.ts');
+}
+await cli.main(process.argv);

@@ -8,6 +8,7 @@ import { exportCommand, importCommand } from './cli/transfer.ts';
 import { examples } from './cli/help.ts';
 import { packageVersion } from './cli/version.ts';
 import { startServer } from './server.ts';
+import { WorkersError, checkWorkers, isClusterWorker, parseWorkers, runPrimary } from './cluster.ts';
 import { migrateToLatest } from './storage/db/migrate.ts';
 import { ProfileError } from './profile/errors.ts';
 import { AppNameError, AppNotFoundError, TokenNotFoundError } from './accounts/accounts.service.ts';
@@ -22,9 +23,17 @@ export const program = new Command('plumage')
 
 withConfigOptions(program.command('serve'))
   .description('serve the API')
-  .addHelpText('after', `\nEnvironment:\n${CONFIG_VARIABLES.map(([k, v]) => `  ${k.padEnd(30)} ${v}`).join('\n')}\n${examples('plumage serve', 'PLUMAGE_DATABASE_URL=postgres://db/plumage plumage serve --host 0.0.0.0 --port 3001')}`)
+  .option('--workers <n>', 'processes serving the API (node:cluster); more than 1 needs PLUMAGE_REDIS_URL', '1')
+  .addHelpText('after', `\nEnvironment:\n${CONFIG_VARIABLES.map(([k, v]) => `  ${k.padEnd(30)} ${v}`).join('\n')}\n${examples('plumage serve', 'PLUMAGE_DATABASE_URL=postgres://db/plumage plumage serve --host 0.0.0.0 --port 3001', 'PLUMAGE_REDIS_URL=redis://127.0.0.1:6379 plumage serve --workers 2')}`)
   .action(async function (this: Command) {
-    const server = await startServer(configFrom(this));
+    const config = configFrom(this);
+    const workers = parseWorkers(this.opts().workers);
+    checkWorkers(config, workers);
+    if (workers > 1 && !isClusterWorker()) {
+      await runPrimary(config, workers, (m) => process.stderr.write(`plumage: ${m}\n`));
+      return;
+    }
+    const server = await startServer(config);
     server.app.log.info(`Plumage listening on ${server.url}; clients use ${server.deps.config.publicUrl}`);
     for (const sig of ['SIGINT', 'SIGTERM'] as const) {
       process.once(sig, () => {
@@ -68,7 +77,7 @@ program.addCommand(requestCommand());
 program.addCommand(exportCommand());
 program.addCommand(importCommand());
 
-const USER_ERRORS = [CliError, ProfileError, AppNotFoundError, AppNameError, TokenNotFoundError];
+const USER_ERRORS = [CliError, ProfileError, AppNotFoundError, AppNameError, TokenNotFoundError, WorkersError];
 
 export async function main(argv: string[] = process.argv): Promise<void> {
   // A closed pipe (`plumage … | head`) ends the output, not in a stack trace.

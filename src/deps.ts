@@ -65,12 +65,12 @@ export interface DepsOptions {
 
 export async function createDeps(config: Config, opts: DepsOptions = {}): Promise<Deps> {
   const clock = opts.clock ?? systemClock;
-  const { db, lockRows } = openDatabase(config, (err) => opts.log?.warn({ err: err.message }, 'database connection lost; reconnecting on demand'));
+  const { db, lockRows, fast } = openDatabase(config, (err) => opts.log?.warn({ err: err.message }, 'database connection lost; reconnecting on demand'));
   if (opts.migrate !== false) await migrateToLatest(db);
   const ids = new IdGenerator(clock);
-  const users = new UsersRepository(db, lockRows);
+  const users = new UsersRepository(db, lockRows, fast);
   const apps = new AppsRepository(db);
-  const tokens = new TokensRepository(db);
+  const tokens = new TokensRepository(db, fast);
   // The scaled-out adapters are loaded only when configured: the AWS SDK and ioredis cost
   // start-up time that every embedded server and CLI command would otherwise pay.
   // One Redis connection serves both: nonces and rate counters shared by every node.

@@ -40,6 +40,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   });
   const app = await buildApp(deps, { loggerInstance: logger });
   await app.listen({ host: config.host, port: config.port });
+  // The image codecs (sharp) load once requests are being served, not before the first one.
+  setTimeout(() => void deps.images.preload().catch(() => undefined), 1000).unref();
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const url = `${config.tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;

@@ -4,12 +4,9 @@
 
 import { inspectImage } from './inspect.ts';
 import type { BannerCrop, EncodedImage, ImageLimits } from './image.types.ts';
-import {
-  processAvatar,
-  processBackground,
-  processBanner,
-  renderDefaultAvatar,
-} from './transform.ts';
+// sharp and libvips take a noticeable part of start-up; transform.ts is imported on first use
+// (or by preload(), which the server calls once it is listening).
+const loadTransform = () => import('./transform.ts');
 import type { AvatarVariantName, BannerVariantName } from './variant-policy.ts';
 
 export * from './errors.ts';
@@ -40,24 +37,29 @@ export interface ImageProcessor {
   banner(bytes: Uint8Array, crop?: BannerCrop): Promise<EncodedImage<BannerVariantName>[]>;
   /** Plumage's default avatar at the same names as avatar(); rendered once per process. */
   defaultAvatar(): Promise<EncodedImage<AvatarVariantName>[]>;
+  /** Loads the image codecs ahead of the first upload. */
+  preload(): Promise<void>;
 }
 
 export function createImageProcessor(limits: ImageProcessorLimits): ImageProcessor {
   return {
     async avatar(bytes) {
       const info = await inspectImage(bytes, limits.avatar);
-      return processAvatar(bytes, info, limits.avatar);
+      return (await loadTransform()).processAvatar(bytes, info, limits.avatar);
     },
     async background(bytes) {
       const info = await inspectImage(bytes, limits.background);
-      return processBackground(bytes, info, limits.background);
+      return (await loadTransform()).processBackground(bytes, info, limits.background);
     },
     async banner(bytes, crop) {
       const info = await inspectImage(bytes, limits.banner);
-      return processBanner(bytes, info, { maxPixels: limits.banner.maxPixels, crop });
+      return (await loadTransform()).processBanner(bytes, info, { maxPixels: limits.banner.maxPixels, crop });
     },
-    defaultAvatar() {
-      return renderDefaultAvatar();
+    async defaultAvatar() {
+      return (await loadTransform()).renderDefaultAvatar();
+    },
+    async preload() {
+      await loadTransform();
     },
   };
 }

@@ -11,7 +11,8 @@ import {
   ImageUnsupportedTypeError,
 } from './errors.ts';
 import type { ImageInfo, ImageLimits, ImageType } from './image.types.ts';
-import { readHeader } from './transform.ts';
+// transform.ts (and with it sharp and libvips) is loaded on the first image, not at start-up.
+const loadTransform = () => import('./transform.ts');
 
 /** The accepted type of `bytes` judged by its signature alone, or null for anything else. */
 export function sniffType(bytes: Uint8Array): ImageType | null {
@@ -34,7 +35,7 @@ export async function inspectImage(bytes: Uint8Array, limits: ImageLimits): Prom
   const type = sniffType(bytes);
   if (type === null) throw new ImageUnsupportedTypeError();
 
-  const header = await readHeader(bytes, limits);
+  const header = await (await loadTransform()).readHeader(bytes, limits);
   // The decoder must agree with the signature; a disagreement means the bytes lie.
   if (header.format !== type) throw new ImageUndecodableError();
   if (header.width < 1 || header.height < 1 || header.pages < 1) throw new ImageUndecodableError();

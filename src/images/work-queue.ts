@@ -78,5 +78,6 @@ export function queuedImageProcessor(inner: ImageProcessor, queue: WorkQueue): I
     banner: (bytes, crop) => queue.run(() => inner.banner(bytes, crop)),
     // Rendered once per process and cached (transform.ts); not an upload's work.
     defaultAvatar: () => inner.defaultAvatar(),
+    preload: () => inner.preload(),
   };
 }

@@ -83,6 +83,7 @@ export function instrumentImages(images: ImageProcessor, metrics: Metrics): Imag
   };
   return {
     defaultAvatar: () => images.defaultAvatar(),
+    preload: () => images.preload(),
     avatar: (bytes) => timed('avatar', bytes, () => images.avatar(bytes)),
     background: (bytes) => timed('background', bytes, () => images.background(bytes)),
     banner: (bytes, crop) => timed('banner', bytes, () => images.banner(bytes, crop)),

@@ -15,10 +15,13 @@ import { systemClock } from '../../src/clock.ts';
 import { tempDir } from '../helpers/server.ts';
 import { createTestDatabase } from '../helpers/postgres.ts';
 import { serviceMissing } from '../helpers/services.ts';
+import type { FastSql } from '../../src/storage/db/fast-sql.ts';
 
 interface Engine {
   db: Kysely<Database>;
   lockRows: boolean;
+  /** The prepared-statement path the server uses for per-request queries. */
+  fast: FastSql;
   close(): Promise<void>;
 }
 
@@ -31,11 +34,34 @@ function contract(name: string, open: () => Promise<Engine>, skip: string | fals
     before(async () => {
       e = await open();
       await migrateToLatest(e.db);
-      users = new UsersRepository(e.db, e.lockRows);
-      tokens = new TokensRepository(e.db);
+      users = new UsersRepository(e.db, e.lockRows, e.fast);
+      tokens = new TokensRepository(e.db, e.fast);
       accounts = new AccountsService(users, new AppsRepository(e.db), tokens, new IdGenerator(systemClock), systemClock);
     });
     after(() => e.close());
+
+    test('credentials: token, app and user in one read; a revocation shows at the next read', async () => {
+      const u = await accounts.addUser({ screenName: 'credo', name: 'Credo' });
+      const app = await accounts.addApp('credo app', 'read');
+      const { token } = await accounts.issueToken(app.consumerKey, 'credo');
+      const found = await tokens.findCredentials(token.token);
+      assert.deepEqual(found, { token, app, user: u });
+      // The Kysely path (no prepared statements) reads the same.
+      assert.deepEqual(await new TokensRepository(e.db).findCredentials(token.token), found);
+      assert.equal(await tokens.findCredentials('no-such-token'), undefined);
+      assert.equal(await tokens.revoke(token.token, 1234), true);
+      assert.equal((await tokens.findCredentials(token.token))?.token.revokedAt, 1234);
+    });
+
+    test('updateReturningPrevious returns the row before and after, in one transaction', async () => {
+      const u = await accounts.addUser({ screenName: 'prev' });
+      const r = await users.updateReturningPrevious(u.id, { profileImage: '1/a.png', colours: { text: '123456' } });
+      assert.equal(r?.before.profileImage, null);
+      assert.equal(r?.after.profileImage, '1/a.png');
+      assert.equal(r?.after.colours.text, '123456');
+      assert.equal(await users.updateReturningPrevious('999', { profileImage: 'x' }), undefined);
+      assert.deepEqual(await users.findById(u.id), r?.after);
+    });
 
     test('migrations are idempotent', async () => {
       assert.deepEqual(await migrateToLatest(e.db), []);
@@ -111,12 +137,12 @@ function contract(name: string, open: () => Promise<Engine>, skip: string | fals
 
 contract('SQLite', async () => {
   const dir = tempDir();
-  const { db, lockRows } = openDatabase({ dataDir: dir, database: null });
-  return { db, lockRows, close: async () => { await db.destroy(); fs.rmSync(dir, { recursive: true, force: true }); } };
+  const { db, lockRows, fast } = openDatabase({ dataDir: dir, database: null });
+  return { db, lockRows, fast, close: async () => { await db.destroy(); fs.rmSync(dir, { recursive: true, force: true }); } };
 });
 
 contract('PostgreSQL', async () => {
   const t = await createTestDatabase();
-  const { db, lockRows } = openDatabase({ dataDir: '', database: { url: t.url, poolSize: 5 } });
-  return { db, lockRows, close: async () => { await db.destroy(); await t.drop(); } };
+  const { db, lockRows, fast } = openDatabase({ dataDir: '', database: { url: t.url, poolSize: 5 } });
+  return { db, lockRows, fast, close: async () => { await db.destroy(); await t.drop(); } };
 }, await serviceMissing('postgres'));

@@ -1,7 +1,9 @@
 // All SQL about registered applications (consumers) and the access tokens issued to them.
 import type { Kysely } from 'kysely';
-import type { AccessTokenRow, AppRow, Database } from './schema.ts';
-import type { AccessToken, App } from '../../profile/user.ts';
+import type { AccessTokenRow, AppRow, Database, UserRow } from './schema.ts';
+import type { AccessToken, App, User } from '../../profile/user.ts';
+import type { FastSql } from './fast-sql.ts';
+import { toUser } from './users.repository.ts';
 
 function toApp(r: AppRow): App {
   return {
@@ -63,8 +65,50 @@ export class AppsRepository {
   }
 }
 
+/** What OAuth verification needs about one access token, read together. */
+export interface TokenCredentials {
+  token: AccessToken;
+  app: App;
+  /** undefined when the token's user no longer exists. */
+  user: User | undefined;
+}
+
+// One statement instead of three round trips: token, its application and its user.
+const CREDENTIALS_SQL = `SELECT t.token AS t_token, t.secret AS t_secret, t.app_id AS t_app_id, t.user_id AS t_user_id,
+  t.access_level AS t_access_level, t.created_at AS t_created_at, t.revoked_at AS t_revoked_at,
+  a.id AS a_id, a.name AS a_name, a.consumer_key AS a_consumer_key, a.consumer_secret AS a_consumer_secret,
+  a.access_level AS a_access_level, a.created_at AS a_created_at, u.*
+FROM access_tokens t JOIN apps a ON a.id = t.app_id LEFT JOIN users u ON u.id = t.user_id
+WHERE t.token = ?`;
+
+type CredentialsRow = { [K in keyof AccessTokenRow as `t_${K}`]: AccessTokenRow[K] } & { [K in keyof AppRow as `a_${K}`]: AppRow[K] } & {
+  [K in keyof UserRow]: UserRow[K] | null;
+};
+
 export class TokensRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Kysely<Database>, private readonly fast: FastSql | null = null) {}
+
+  /**
+   * The token with its application and user, read fresh from the database on every call (no
+   * cache), so a revocation by any process or node takes effect at the next request.
+   */
+  async findCredentials(token: string): Promise<TokenCredentials | undefined> {
+    if (this.fast) {
+      const [r] = await this.fast.rows<CredentialsRow>(CREDENTIALS_SQL, [token]);
+      if (!r) return undefined;
+      return {
+        token: toToken({ token: r.t_token, secret: r.t_secret, app_id: r.t_app_id, user_id: r.t_user_id, access_level: r.t_access_level, created_at: r.t_created_at, revoked_at: r.t_revoked_at }),
+        app: toApp({ id: r.a_id, name: r.a_name, consumer_key: r.a_consumer_key, consumer_secret: r.a_consumer_secret, access_level: r.a_access_level, created_at: r.a_created_at }),
+        user: r.id === null ? undefined : toUser(r as UserRow),
+      };
+    }
+    const t = await this.find(token);
+    if (!t) return undefined;
+    const a = await this.db.selectFrom('apps').selectAll().where('id', '=', t.appId).executeTakeFirst();
+    if (!a) return undefined;
+    const u = await this.db.selectFrom('users').selectAll().where('id', '=', t.userId).executeTakeFirst();
+    return { token: t, app: toApp(a), user: u && toUser(u) };
+  }
 
   async insert(t: AccessToken): Promise<void> {
     await this.db

@@ -4,18 +4,26 @@ import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import SQLite from 'better-sqlite3';
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import type { Database } from './schema.ts';
 import { StorageUnavailableError } from '../unavailable.ts';
+import { postgresFastSql, sqliteFastSql, type FastSql } from './fast-sql.ts';
 
 export interface OpenDatabase {
   db: Kysely<Database>;
   /** The engine takes row locks (SELECT … FOR UPDATE); SQLite serialises writers instead. */
   lockRows: boolean;
+  /** Prepared statements for the per-request queries (fast-sql.ts), on the same connection(s). */
+  fast: FastSql;
 }
 
 export function openSqlite(dataDir: string): Kysely<Database> {
+  return openSqliteWithFast(dataDir).db;
+}
+
+function openSqliteWithFast(dataDir: string): { db: Kysely<Database>; fast: FastSql } {
   fs.mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, 'plumage.db');
   const sqlite = new SQLite(file);
@@ -25,9 +33,15 @@ export function openSqlite(dataDir: string): Kysely<Database> {
   // on disk. busy_timeout covers the CLI and the server writing the same file.
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = FULL');
+  // A checkpoint (WAL → database file) costs two fsyncs and runs inside the commit that
+  // triggers it, blocking the event loop; on a busy disk one fsync can take hundreds of ms.
+  // Every 10,000 pages (≤ 40 MB of WAL) instead of SQLite's 1,000 makes those stalls ten
+  // times rarer for the same work. Durability is unchanged: commits are flushed to the WAL either way.
+  sqlite.pragma('wal_autocheckpoint = 10000');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const database = withStatementCache(sqlite);
+  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), fast: sqliteFastSql(database.prepare, sqlite) };
 }
 
 /**
@@ -52,11 +66,17 @@ function withStatementCache(sqlite: SQLite.Database, max = 256) {
 }
 
 export function openPostgres(url: string, poolSize: number, onIdleError: (err: Error) => void): Kysely<Database> {
+  return openPostgresWithFast(url, poolSize, onIdleError).db;
+}
+
+function openPostgresWithFast(url: string, poolSize: number, onIdleError: (err: Error) => void): { db: Kysely<Database>; fast: FastSql } {
   // libpq falls back to the login name when the URL names no user; node-postgres reads $USER,
   // which services often lack.
   const withUser = new URL(url);
   if (!withUser.username) withUser.username = os.userInfo().username;
-  const pool = new pg.Pool({
+  // node-postgres is loaded only when PostgreSQL is configured: embedded servers skip its cost.
+  const { Pool } = createRequire(import.meta.url)('pg') as typeof import('pg');
+  const pool = new Pool({
     connectionString: withUser.toString(),
     max: poolSize,
     // Fail fast when PostgreSQL is down (503 / 130) instead of queueing requests; the pool
@@ -68,6 +88,7 @@ export function openPostgres(url: string, poolSize: number, onIdleError: (err: E
   // An idle connection dropped by the server must not crash the process.
   pool.on('error', onIdleError);
   // A connection that cannot be made is an outage of the database, said so by name (503).
+  let ended = false;
   const named = {
     async connect() {
       try {
@@ -77,15 +98,18 @@ export function openPostgres(url: string, poolSize: number, onIdleError: (err: E
         throw new StorageUnavailableError('database', err.code ?? err.message, { cause: e });
       }
     },
-    end: () => pool.end(),
+    end: () => {
+      ended = true;
+      return pool.end();
+    },
   };
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: named }) });
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: named }) }), fast: postgresFastSql(named.connect, () => ended) };
 }
 
 export function openDatabase(
   config: { dataDir: string; database: { url: string; poolSize: number } | null },
   onIdleError: (err: Error) => void = () => {},
 ): OpenDatabase {
-  if (config.database) return { db: openPostgres(config.database.url, config.database.poolSize, onIdleError), lockRows: true };
-  return { db: openSqlite(config.dataDir), lockRows: false };
+  if (config.database) return { ...openPostgresWithFast(config.database.url, config.database.poolSize, onIdleError), lockRows: true };
+  return { ...openSqliteWithFast(config.dataDir), lockRows: false };
 }

@@ -3,6 +3,7 @@
 import type { Kysely, Updateable } from 'kysely';
 import type { Database, UserRow, UsersTable } from './schema.ts';
 import type { User } from '../../profile/user.ts';
+import type { FastSql } from './fast-sql.ts';
 
 export type UserPatch = Partial<
   Pick<User, 'name' | 'description' | 'location' | 'url' | 'email' | 'backgroundTile' | 'useBackgroundImage' | 'profileImage' | 'backgroundImage' | 'banner'>
@@ -56,9 +57,23 @@ function toColumns(p: UserPatch): Updateable<UsersTable> {
   return c;
 }
 
+/** `UPDATE users SET … WHERE id = ?` for the given columns (names from toColumns, never input). */
+function updateSql(cols: Updateable<UsersTable>, id: string): [string, unknown[]] {
+  const names = Object.keys(cols) as Array<keyof UsersTable>;
+  const sql = `UPDATE users SET ${names.map((n) => `"${n}" = ?`).join(', ')} WHERE id = ?`;
+  return [sql, [...names.map((n) => cols[n]), id]];
+}
+
 export class UsersRepository {
-  /** lockRows: the engine knows SELECT … FOR UPDATE (PostgreSQL); SQLite serialises writers anyway. */
-  constructor(private readonly db: Kysely<Database>, private readonly lockRows = false) {}
+  /**
+   * lockRows: the engine knows SELECT … FOR UPDATE (PostgreSQL); SQLite serialises writers anyway.
+   * fast: prepared statements for the reads and updates every request makes (else Kysely).
+   */
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly lockRows = false,
+    private readonly fast: FastSql | null = null,
+  ) {}
 
   async insert(u: User): Promise<void> {
     await this.db
@@ -88,11 +103,19 @@ export class UsersRepository {
   }
 
   async findById(id: string): Promise<User | undefined> {
+    if (this.fast) {
+      const [row] = await this.fast.rows<UserRow>('SELECT * FROM users WHERE id = ?', [id]);
+      return row && toUser(row);
+    }
     const r = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
     return r && toUser(r);
   }
 
   async findByScreenName(screenName: string): Promise<User | undefined> {
+    if (this.fast) {
+      const [row] = await this.fast.rows<UserRow>('SELECT * FROM users WHERE screen_name_key = ?', [screenName.toLowerCase()]);
+      return row && toUser(row);
+    }
     const r = await this.db
       .selectFrom('users')
       .selectAll()
@@ -110,6 +133,11 @@ export class UsersRepository {
   async update(id: string, patch: UserPatch): Promise<User | undefined> {
     const cols = toColumns(patch);
     if (Object.keys(cols).length === 0) return this.findById(id);
+    if (this.fast) {
+      const [sql, params] = updateSql(cols, id);
+      const [row] = await this.fast.rows<UserRow>(`${sql} RETURNING *`, params);
+      return row && toUser(row);
+    }
     const r = await this.db.updateTable('users').set(cols).where('id', '=', id).returningAll().executeTakeFirst();
     return r && toUser(r);
   }
@@ -119,6 +147,16 @@ export class UsersRepository {
    * the caller learns exactly which blobs its switch replaced, even under concurrent uploads.
    */
   async updateReturningPrevious(id: string, patch: UserPatch): Promise<{ before: User; after: User } | undefined> {
+    if (this.fast?.syncTransaction) {
+      // SQLite: one synchronous transaction, so no other statement can slip in between.
+      const [sql, params] = updateSql(toColumns(patch), id);
+      return this.fast.syncTransaction((run) => {
+        const [before] = run<UserRow>('SELECT * FROM users WHERE id = ?', [id]);
+        if (!before) return undefined;
+        const [after] = run<UserRow>(`${sql} RETURNING *`, params);
+        return { before: toUser(before), after: toUser(after!) };
+      });
+    }
     return this.db.transaction().execute(async (trx) => {
       let q = trx.selectFrom('users').selectAll().where('id', '=', id);
       if (this.lockRows) q = q.forUpdate();

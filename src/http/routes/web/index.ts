@@ -3,9 +3,9 @@
 // server-rendered and work without JavaScript; every form carries a CSRF token; the CSP allows
 // our own scripts and styles only. Registered from app.ts with one line.
 import crypto from 'node:crypto';
+import { projectRoot } from '../../../paths.ts';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import type { Deps } from '../../../deps.ts';
@@ -36,7 +36,7 @@ const CSRF_COOKIE = 'plumage_csrf';
 const SCREEN_NAME = /^[A-Za-z0-9_]{1,15}$/;
 /** Paths under / that are pages of their own, never profiles. */
 const RESERVED = new Set(['login', 'logout', 'settings', 'oauth', 'oauth2', 'media', 'web', 'sticky']);
-const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../../web/static');
+const STATIC_DIR = path.join(projectRoot(), 'src/web/static');
 
 class WebError extends Error {
   constructor(readonly status: number, readonly title: string, message: string) {

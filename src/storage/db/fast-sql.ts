@@ -1,0 +1,74 @@
+// Prepared statements for the few queries every API request runs (credentials, the user row,
+// the field-level update), without Kysely's per-call query building, which measured several
+// times the cost of running these small statements. SQL is written once per statement with
+// `?` placeholders and is the same text on both engines (SQLite ≥ 3.35 and PostgreSQL both
+// know UPDATE … RETURNING). Everything else keeps using Kysely.
+import crypto from 'node:crypto';
+import type SQLite from 'better-sqlite3';
+import type pg from 'pg';
+
+export interface FastSql {
+  readonly engine: 'sqlite' | 'postgres';
+  /** Runs one statement on its own (autocommit) and returns its rows; `?` placeholders. */
+  rows<T>(sql: string, params: readonly unknown[]): Promise<T[]>;
+  /**
+   * SQLite only: runs `fn` in one synchronous transaction (nothing else can interleave, since
+   * better-sqlite3 is synchronous); `null` on PostgreSQL, where callers use Kysely's.
+   */
+  readonly syncTransaction: (<T>(fn: (run: <R>(sql: string, params: readonly unknown[]) => R[]) => T) => T) | null;
+}
+
+/** One better-sqlite3 connection with a statement cache (shared with Kysely's dialect). */
+export function sqliteFastSql(prepare: (sql: string) => SQLite.Statement, sqlite: SQLite.Database): FastSql {
+  const run = <R>(sql: string, params: readonly unknown[]): R[] => {
+    const stmt = prepare(sql);
+    if (stmt.reader) return stmt.all(...params) as R[];
+    stmt.run(...params);
+    return [];
+  };
+  return {
+    engine: 'sqlite',
+    // Synchronous underneath; async only to share the interface with PostgreSQL.
+    rows: async <T>(sql: string, params: readonly unknown[]) => run<T>(sql, params),
+    syncTransaction: <T>(fn: (r: typeof run) => T): T => sqlite.transaction(() => fn(run)).immediate(),
+  };
+}
+
+/**
+ * node-postgres with named prepared statements: each connection parses a statement once, then
+ * only binds and executes it. `connect` is the pool's connect that names outages (503);
+ * `closed` tells that the pool was ended on purpose.
+ */
+export function postgresFastSql(connect: () => Promise<pg.PoolClient>, closed: () => boolean): FastSql {
+  const texts = new Map<string, { name: string; text: string }>();
+  const toPg = (sql: string) => {
+    let t = texts.get(sql);
+    if (!t) {
+      let i = 0;
+      const text = sql.replace(/\?/g, () => `$${++i}`);
+      t = { name: `plumage_${crypto.createHash('sha1').update(text).digest('hex').slice(0, 16)}`, text };
+      texts.set(sql, t);
+    }
+    return t;
+  };
+  return {
+    engine: 'postgres',
+    async rows<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
+      // After close() this is a bug of the caller, not an outage (as with Kysely's queries).
+      if (closed()) throw new Error('the database has been closed');
+      const { name, text } = toPg(sql);
+      const client = await connect();
+      let res: pg.QueryResult;
+      try {
+        res = await client.query({ name, text, values: params as unknown[] });
+      } catch (e) {
+        // A broken connection must not go back to the pool; a failed statement leaves it fine.
+        client.release((e as { code?: string }).code === undefined ? (e as Error) : undefined);
+        throw e;
+      }
+      client.release();
+      return res.rows as T[];
+    },
+    syncTransaction: null,
+  };
+}
