@@ -44,8 +44,8 @@ export function usersCommand(): Command {
         else for (const u of all) process.stdout.write(`${u.id}\t@${u.screenName}\t${u.name}\n`);
       });
     });
-  withConfigOptions(users.command('passwd').argument('<screen_name>', 'the handle, in any case').description('set the password for signing in on the web pages (read from standard input); signs out every browser'))
-    .addHelpText('after', examples("printf '%s\\n' 'a long passphrase' | plumage users passwd alice", 'plumage users passwd alice   # then type the password and Enter'))
+  withConfigOptions(users.command('passwd').argument('<screen_name>', 'the handle, in any case').description('set the web sign-in password (from standard input); signs out every browser'))
+    .addHelpText('after', examples('plumage users passwd alice   # then type the password and Enter', "printf '%s\\n' 'a long passphrase' | plumage users passwd alice"))
     .action(async function (this: Command, screenName: string) {
       const password = await readPasswordFromStdin();
       await withDeps(this, async (deps) => {

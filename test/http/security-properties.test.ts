@@ -1,6 +1,8 @@
 // A fast-check property through HTTP (issue #7, item 2): whatever a client sends, on any
 // registered route or none, signed correctly or not, in any body shape, the answer is never
-// a 5xx, and every refusal is a Twitter error body. Runs through app.inject on the real app
+// a 5xx, and every refusal is a Twitter error body; on the HTML pages for browsers (docs/web.md)
+// a refusal is either the friendly HTML error page or, for a not-found answer to a client that
+// does not ask for HTML, Twitter's JSON 404. Runs through app.inject on the real app
 // (embedded storage in pass 1, PostgreSQL + Redis + S3 in pass 2).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -37,21 +39,27 @@ const auth = fc.oneof(
   fc.string({ maxLength: 40 }).map((s) => ({ kind: 'header' as const, value: `Bearer ${s}` })),
 );
 
-test('property: no request, however odd, gets a 5xx; every refusal is a Twitter error body', async () => {
+/** The browser pages (src/http/routes/web): their refusals may be HTML. Everything else is API. */
+const PAGE_ROUTE = /^\/(login|logout|settings\/.*|oauth\/(authorize|authenticate)|:screen_name)?$/;
+const accept = fc.constantFrom(undefined, 'text/html,application/xhtml+xml,*/*;q=0.8', 'application/json', '*/*');
+
+test('property: no request, however odd, gets a 5xx; every refusal is a Twitter error body (an HTML page on browser pages)', async () => {
   const routes = server.app.routeTable.map((r) => ({ method: r.method, url: r.url }));
+  assert.ok(routes.some((r) => PAGE_ROUTE.test(r.url)) && routes.some((r) => r.url === '/oauth/request_token'), 'the web routes are registered');
   const target = fc.oneof(
     { weight: 4, arbitrary: fc.constantFrom(...routes).chain((r) =>
       fc.tuple(fc.constant(r.method), fc.array(fc.oneof(fc.constantFrom('1', '123456789', 'x.png', 'a_normal.jpg', '..', 'web'), fc.string({ maxLength: 12 }).map(encodeURIComponent)), { minLength: 4, maxLength: 4 })).map(([method, fill]) => {
         let i = 0;
-        return { method, path: r.url.replace(/:[A-Za-z]+/g, () => fill[i++] || 'x') };
+        return { method, path: r.url.replace(/:[A-Za-z]+/g, () => fill[i++] || 'x'), page: PAGE_ROUTE.test(r.url) };
       }),
     ) },
-    fc.tuple(fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'), fc.string({ maxLength: 30 })).map(([method, p]) => ({ method, path: `/1.1/${encodeURIComponent(p)}` })),
+    fc.tuple(fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'), fc.string({ maxLength: 30 })).map(([method, p]) => ({ method, path: `/1.1/${encodeURIComponent(p)}`, page: false })),
   );
 
   const seen = new Map<number, number>();
+  let htmlRefusals = 0;
   await fc.assert(
-    fc.asyncProperty(target, params, rawQuery, body, auth, async (t, query, extraQuery, b, a) => {
+    fc.asyncProperty(target, params, rawQuery, body, auth, accept, async (t, query, extraQuery, b, a, acc) => {
       const method = t.method;
       const canSign = a.kind === 'signed' && method !== 'PUT' && method !== 'DELETE' && method !== 'OPTIONS';
       const form = b.kind === 'form' ? Object.fromEntries(b.p) : undefined;
@@ -73,6 +81,7 @@ test('property: no request, however odd, gets a 5xx; every refusal is a Twitter 
       if (!canSign) delete headers.authorization;
       if (a.kind === 'header') headers.authorization = a.value;
       if (contentType) headers['content-type'] = contentType;
+      if (acc) headers.accept = acc;
       if (b.kind !== 'form') payload ??= undefined;
       else payload = init.body as string;
       // Raw bytes in the query cannot be signed by a client library: only on unsigned requests.
@@ -81,7 +90,16 @@ test('property: no request, however odd, gets a 5xx; every refusal is a Twitter 
       const res = await server.app.inject({ method: method as never, url: target, headers, ...(payload !== undefined && method !== 'GET' && method !== 'HEAD' ? { payload } : {}) });
       seen.set(res.statusCode, (seen.get(res.statusCode) ?? 0) + 1);
       assert.ok(res.statusCode < 500, `${method} ${target} -> ${res.statusCode} ${res.body.slice(0, 300)}`);
-      if (res.statusCode >= 400 && method !== 'HEAD') {
+      const type = String(res.headers['content-type'] ?? '');
+      if (res.statusCode >= 400 && method !== 'HEAD' && /^text\/html/.test(type)) {
+        // Only a browser page answers HTML, and then the friendly error page under the pages' CSP.
+        assert.ok(t.page, `${method} ${target} is an API route but answered HTML: ${res.statusCode} ${res.body.slice(0, 200)}`);
+        assert.match(res.body, /^<!doctype html>[\s\S]*<h1>[^<]+<\/h1>/i, res.body.slice(0, 300));
+        assert.match(String(res.headers['content-security-policy'] ?? ''), /default-src 'none'/);
+        htmlRefusals++;
+      } else if (res.statusCode >= 400 && method !== 'HEAD') {
+        // A browser page answers JSON only for "no such page" to a client that does not ask for HTML.
+        if (t.page) assert.ok(res.statusCode === 404 && !/text\/html/.test(acc ?? ''), `${method} ${target} (Accept: ${acc}) -> ${res.statusCode} ${type} ${res.body.slice(0, 200)}`);
         const json = JSON.parse(res.body);
         assert.deepEqual(Object.keys(json), ['errors'], res.body);
         assert.ok(Number.isInteger(json.errors[0].code) && typeof json.errors[0].message === 'string', res.body);
@@ -93,5 +111,6 @@ test('property: no request, however odd, gets a 5xx; every refusal is a Twitter 
   const accepted = (seen.get(200) ?? 0) + (seen.get(201) ?? 0);
   const meritRefusals = [400, 403, 404, 413, 422].reduce((n, s) => n + (seen.get(s) ?? 0), 0);
   assert.ok(accepted >= 5 && meritRefusals >= 10, `statuses seen: ${JSON.stringify([...seen])}`);
+  assert.ok(htmlRefusals >= 3, `only ${htmlRefusals} HTML refusals: the browser pages were hardly exercised`);
   console.log(`statuses seen: ${JSON.stringify(Object.fromEntries(seen))}`);
 });

@@ -295,6 +295,12 @@ export const SECURITY_SCHEMES = {
     scheme: 'bearer',
     description: 'The value of PLUMAGE_METRICS_TOKEN. For GET /metrics only.',
   },
+  session: {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'plumage_session',
+    description: 'The browser session of the web pages, set by POST /login (docs/web.md). Forms also need the page\'s CSRF token. Not accepted by the API.',
+  },
   basic: {
     type: 'http',
     scheme: 'basic',

@@ -14,6 +14,7 @@ import {
   errorResponses,
   type DocumentedError,
 } from './errors.ts';
+import { WEB, WEB_TAGS } from './web.ts';
 
 export type RouteDoc = Record<string, unknown>;
 
@@ -429,7 +430,7 @@ export function routeDoc(method: string, url: string): RouteDoc | undefined {
     if (spec) return endpointDoc(spec, url);
   }
   const key = `${method} ${url}`;
-  return SELF[key] ?? OAUTH2[key] ?? MEDIA[key] ?? OPS[key];
+  return SELF[key] ?? OAUTH2[key] ?? MEDIA[key] ?? OPS[key] ?? WEB[key];
 }
 
 export const TAGS = [
@@ -440,4 +441,5 @@ export const TAGS = [
   { name: 'media', description: 'The image URLs the API hands out.' },
   { name: 'operations', description: 'Health, readiness and metrics (docs/deploy.md); not part of the Twitter API.' },
   { name: 'documentation', description: 'This document.' },
+  ...WEB_TAGS,
 ];

@@ -36,6 +36,8 @@ const CSRF_COOKIE = 'plumage_csrf';
 const SCREEN_NAME = /^[A-Za-z0-9_]{1,15}$/;
 /** Paths under / that are pages of their own, never profiles. */
 const RESERVED = new Set(['login', 'logout', 'settings', 'oauth', 'oauth2', 'media', 'web', 'sticky']);
+/** Paths of the API and its media, never pages: Twitter's JSON 404 even for a browser. */
+const API_NAMESPACES = new Set(['1.1', 'oauth2', 'media', 'sticky', 'profile_images', 'profile_background_images', 'profile_banners']);
 const STATIC_DIR = path.join(projectRoot(), 'src/web/static');
 
 class WebError extends Error {
@@ -457,8 +459,8 @@ body.theme, .preview {
       const name = (req.params as { screen_name: string }).screen_name;
       const user = SCREEN_NAME.test(name) && !RESERVED.has(name.toLowerCase()) ? await users.findByScreenName(name) : undefined;
       if (!user) {
-        // API clients keep Twitter's JSON 404; browsers get a page.
-        if (!/text\/html/.test(req.headers.accept ?? '')) throw new PageNotFoundError();
+        // API clients (and the API's own paths) keep Twitter's JSON 404; browsers get a page.
+        if (!/text\/html/.test(req.headers.accept ?? '') || API_NAMESPACES.has(name.toLowerCase())) throw new PageNotFoundError();
         return page(reply, 404, messagePage(context(req, reply), 'Nobody here', html`There is no account called <strong>@${name.slice(0, 64)}</strong>. Check the spelling, or <a href="/login">sign in</a>.`));
       }
       if (user.screenName !== name) return reply.redirect(`/${user.screenName}`, 301);
