@@ -41,6 +41,22 @@ const auth = fc.oneof(
 
 /** The browser pages (src/http/routes/web): their refusals may be HTML. Everything else is API. */
 const PAGE_ROUTE = /^\/(login|logout|settings\/.*|oauth\/(authorize|authenticate)|:screen_name)?$/;
+/** API namespaces: a path under one of them is API, whatever route template it came from. */
+const API_PATH = /^\/(1\.1|oauth2|media|sticky|profile_images|profile_background_images|profile_banners)(\/|$)|^\/oauth\/(request_token|access_token)$/;
+
+/**
+ * Page or API, for a path made from a route template. A ".." segment moves the request to
+ * another route before routing (clients and the server resolve it alike: /profile_images/../x
+ * is the profile page /x), so such a path is judged by where it lands.
+ */
+function isPage(templateUrl: string, path: string): boolean {
+  const resolved = new URL(path, 'http://localhost').pathname;
+  if (resolved === path) return PAGE_ROUTE.test(templateUrl);
+  // Routes ignore a trailing slash.
+  const landed = resolved.length > 1 ? resolved.replace(/\/+$/, '') : resolved;
+  return !API_PATH.test(landed) && /^\/(login|logout|settings\/.*|oauth\/(authorize|authenticate)|[^/]+)?$/.test(landed);
+}
+
 const accept = fc.constantFrom(undefined, 'text/html,application/xhtml+xml,*/*;q=0.8', 'application/json', '*/*');
 
 test('property: no request, however odd, gets a 5xx; every refusal is a Twitter error body (an HTML page on browser pages)', async () => {
@@ -50,7 +66,8 @@ test('property: no request, however odd, gets a 5xx; every refusal is a Twitter 
     { weight: 4, arbitrary: fc.constantFrom(...routes).chain((r) =>
       fc.tuple(fc.constant(r.method), fc.array(fc.oneof(fc.constantFrom('1', '123456789', 'x.png', 'a_normal.jpg', '..', 'web'), fc.string({ maxLength: 12 }).map(encodeURIComponent)), { minLength: 4, maxLength: 4 })).map(([method, fill]) => {
         let i = 0;
-        return { method, path: r.url.replace(/:[A-Za-z]+/g, () => fill[i++] || 'x'), page: PAGE_ROUTE.test(r.url) };
+        const path = r.url.replace(/:[A-Za-z]+/g, () => fill[i++] || 'x');
+        return { method, path, page: isPage(r.url, path) };
       }),
     ) },
     fc.tuple(fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'), fc.string({ maxLength: 30 })).map(([method, p]) => ({ method, path: `/1.1/${encodeURIComponent(p)}`, page: false })),
