@@ -99,12 +99,15 @@ export class AuthService {
  * Finds the oauth_* parameters. RFC 5849 §3.5 allows the header, the body or the query; the
  * header wins when present (python-twitter-tools never sends one, everybody else does).
  */
-function extractOAuthParams(req: SignedRequest): { oauth: Map<string, string>; fromHeader: readonly Pair[] | null } {
+export function extractOAuthParams(
+  req: SignedRequest,
+  opts: { required?: readonly string[]; bearer?: 'user-context' | 'unsupported' } = {},
+): { oauth: Map<string, string>; fromHeader: readonly Pair[] | null } {
   let source: readonly Pair[];
   let fromHeader: readonly Pair[] | null = null;
   if (req.authorization !== undefined && req.authorization.trim() !== '') {
     const scheme = authorizationScheme(req.authorization);
-    if (scheme === 'bearer') throw new UserContextRequiredError();
+    if (scheme === 'bearer' && opts.bearer !== 'unsupported') throw new UserContextRequiredError();
     if (scheme !== 'oauth') throw new BadAuthenticationDataError('unsupported authorization scheme');
     const parsed = parseAuthorizationHeader(req.authorization);
     if (parsed === null) throw new BadAuthenticationDataError('malformed Authorization header');
@@ -119,7 +122,7 @@ function extractOAuthParams(req: SignedRequest): { oauth: Map<string, string>; f
     if (v.length > MAX_PARAM_LENGTH) throw new BadAuthenticationDataError(`${k} is too long`);
     oauth.set(k, v);
   }
-  for (const k of REQUIRED) {
+  for (const k of opts.required ?? REQUIRED) {
     if (!oauth.get(k)) throw new BadAuthenticationDataError(`${k} is missing`);
   }
   return { oauth, fromHeader };

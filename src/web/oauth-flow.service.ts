@@ -3,9 +3,8 @@
 // access_token signed with the request token and carrying the oauth_verifier (a PIN for oob).
 import crypto from 'node:crypto';
 import type { Clock } from '../clock.ts';
-import type { SignedRequest } from '../auth/auth.service.ts';
+import { extractOAuthParams, type SignedRequest } from '../auth/auth.service.ts';
 import { BadAuthenticationDataError, CouldNotAuthenticateError, InvalidTokenError, TimestampOutOfBoundsError } from '../auth/errors.ts';
-import { authorizationScheme, parseAuthorizationHeader } from '../oauth1/header.ts';
 import { signatureBaseString } from '../oauth1/base-string.ts';
 import { hmacSha1, signatureMatches, signingKey } from '../oauth1/sign.ts';
 import { randomBase62 } from '../auth/secrets.ts';
@@ -15,6 +14,9 @@ import type { NonceStore } from '../storage/limits/nonce-store.ts';
 import type { AccessLevel, AccessToken, App, User } from '../profile/user.ts';
 import type { RequestToken, WebRepository } from './web.repository.ts';
 import { sameSecret } from './web-auth.service.ts';
+
+const CONSUMER_ONLY = ['oauth_consumer_key', 'oauth_nonce', 'oauth_signature', 'oauth_signature_method', 'oauth_timestamp'];
+const WITH_TOKEN = [...CONSUMER_ONLY, 'oauth_token'];
 
 /** Request tokens live this long (Twitter's were short-lived too). */
 export const REQUEST_TOKEN_TTL_MS = 15 * 60 * 1000;
@@ -30,7 +32,6 @@ export const CALLBACK_NOT_APPROVED = () =>
   new OAuthFlowError(403, 415, 'Callback URL not approved for this client application. Approved callback URLs can be adjusted in your application settings');
 
 type Pair = readonly [string, string];
-const MAX_PARAM_LENGTH = 512;
 
 /** Checks an http(s) callback URL; returns it normalised or null. */
 export function parseCallbackUrl(raw: string): URL | null {
@@ -172,31 +173,13 @@ export class OAuthFlowService {
 
   /** oauth_* from the header (which wins) or the query and body, as the API does (RFC 5849 §3.5). */
   private extract(req: SignedRequest, needToken: boolean): { oauth: Map<string, string>; all: Pair[] } {
-    let source: readonly Pair[];
-    let fromHeader: readonly Pair[] = [];
-    if (req.authorization !== undefined && req.authorization.trim() !== '') {
-      if (authorizationScheme(req.authorization) !== 'oauth') throw new BadAuthenticationDataError('unsupported authorization scheme');
-      const parsed = parseAuthorizationHeader(req.authorization);
-      if (parsed === null) throw new BadAuthenticationDataError('malformed Authorization header');
-      source = parsed.filter(([k]) => k.startsWith('oauth_'));
-      fromHeader = source;
-    } else {
-      source = [...req.query, ...req.form].filter(([k]) => k.startsWith('oauth_'));
-    }
-    const oauth = new Map<string, string>();
-    for (const [k, v] of source) {
-      if (oauth.has(k)) throw new BadAuthenticationDataError(`${k} given twice`);
-      if (v.length > MAX_PARAM_LENGTH) throw new BadAuthenticationDataError(`${k} is too long`);
-      oauth.set(k, v);
-    }
-    const required = ['oauth_consumer_key', 'oauth_nonce', 'oauth_signature', 'oauth_signature_method', 'oauth_timestamp'];
-    if (needToken) required.push('oauth_token');
-    for (const k of required) if (!oauth.get(k)) throw new BadAuthenticationDataError(`${k} is missing`);
+    // A bearer token is no way to ask for a user's token: refused like any other scheme.
+    const { oauth, fromHeader } = extractOAuthParams(req, { required: needToken ? WITH_TOKEN : CONSUMER_ONLY, bearer: 'unsupported' });
     if (oauth.get('oauth_signature_method') !== 'HMAC-SHA1') throw new CouldNotAuthenticateError('unsupported oauth_signature_method');
     const version = oauth.get('oauth_version');
     if (version !== undefined && version !== '1.0') throw new CouldNotAuthenticateError('unsupported oauth_version');
     if (!/^\d{1,12}$/.test(oauth.get('oauth_timestamp')!)) throw new BadAuthenticationDataError('oauth_timestamp is not a number');
-    return { oauth, all: [...fromHeader, ...req.query, ...req.form] };
+    return { oauth, all: [...(fromHeader ?? []), ...req.query, ...req.form] };
   }
 
   private async verify(req: SignedRequest, oauth: Map<string, string>, key: string, noncePrefix: string): Promise<void> {
