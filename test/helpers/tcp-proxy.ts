@@ -54,3 +54,14 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     close: stop,
   };
 }
+
+/** Retries a request a bounded number of times (40 × 250 ms) while a store behind a relay comes back. */
+export async function eventually<T extends { status: number }>(fn: () => Promise<T>, want: number): Promise<T> {
+  let last: T | undefined;
+  for (let i = 0; i < 40; i++) {
+    last = await fn();
+    if (last.status === want) return last;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return last!;
+}

@@ -10,7 +10,7 @@ import { buildApp } from '../../src/http/app.ts';
 import { createTestDatabase, PG_ADMIN_URL } from '../helpers/postgres.ts';
 import { startS3, type TestS3 } from '../helpers/s3.ts';
 import { REDIS_URL, serviceMissing } from '../helpers/services.ts';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
+import { eventually, startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
 import { tempDir, type Credentials } from '../helpers/server.ts';
 import { signedFetch } from '../helpers/signing.ts';
 import { fixture } from '../fixtures/images.ts';
@@ -23,17 +23,6 @@ function viaProxy(url: string, proxy: TcpProxy): string {
   u.hostname = '127.0.0.1';
   u.port = String(proxy.port);
   return u.toString();
-}
-
-/** Retries a request a bounded number of times while a store comes back. */
-async function eventually<T extends { status: number }>(fn: () => Promise<T>, want: number): Promise<T> {
-  let last: T | undefined;
-  for (let i = 0; i < 40; i++) {
-    last = await fn();
-    if (last.status === want) return last;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return last!;
 }
 
 describe('outages of PostgreSQL, Redis and S3', { skip: missing }, () => {

@@ -10,7 +10,7 @@ import { buildApp } from '../../src/http/app.ts';
 import { createTestDatabase, PG_ADMIN_URL } from '../helpers/postgres.ts';
 import { startS3, type TestS3 } from '../helpers/s3.ts';
 import { REDIS_URL, serviceMissing } from '../helpers/services.ts';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
+import { eventually, startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
 import { tempDir } from '../helpers/server.ts';
 import type { FastifyInstance } from 'fastify';
 
@@ -31,17 +31,6 @@ interface Ready {
 async function readyz(url: string): Promise<Ready> {
   const res = await fetch(`${url}/readyz`);
   return { status: res.status, body: (await res.json()) as Ready['body'] };
-}
-
-/** Asks again a bounded number of times while a store comes back. */
-async function eventually(url: string, want: number): Promise<Ready> {
-  let last: Ready | undefined;
-  for (let i = 0; i < 40; i++) {
-    last = await readyz(url);
-    if (last.status === want) return last;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return last!;
 }
 
 describe('readiness while stores go away', { skip: missing }, () => {
@@ -108,7 +97,7 @@ describe('readiness while stores go away', { skip: missing }, () => {
       // The healthz probe does not depend on the stores.
       assert.equal((await fetch(`${url}/healthz`)).status, 200);
       await proxy().start();
-      const back = await eventually(url, 200);
+      const back = await eventually(() => readyz(url), 200);
       assert.equal(back.status, 200, JSON.stringify(back.body));
     });
   }
