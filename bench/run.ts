@@ -163,7 +163,9 @@ interface Server { port: number; child: ChildProcess; base: string }
 
 async function startPlumage(env: NodeJS.ProcessEnv, workers = 1): Promise<Server> {
   const port = await freePort();
-  const args = [BIN, 'serve', ...(workers > 1 ? ['--workers', String(workers)] : [])];
+  // PLUMAGE_BENCH_NODE_ARGS: extra node flags for the measured server (e.g. --cpu-prof while profiling).
+  const nodeArgs = (process.env.PLUMAGE_BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const args = [...nodeArgs, BIN, 'serve', ...(workers > 1 ? ['--workers', String(workers)] : [])];
   const child = spawnChild(process.execPath, args, { ...process.env, ...env, PLUMAGE_PORT: String(port), PLUMAGE_HOST: '127.0.0.1' });
   try {
     await waitForPort(port, child);
