@@ -146,3 +146,25 @@ contract('PostgreSQL', async () => {
   const { db, lockRows, fast } = openDatabase({ dataDir: '', database: { url: t.url, poolSize: 5 } });
   return { db, lockRows, fast, close: async () => { await db.destroy(); await t.drop(); } };
 }, await serviceMissing('postgres'));
+
+describe('SQLite durability levels', () => {
+  test('plain commits run NORMAL; a durable transaction (an image switch) commits with FULL, then NORMAL again', async () => {
+    const dir = tempDir();
+    const { db, fast } = openDatabase({ dataDir: dir, database: null });
+    try {
+      // PRAGMA synchronous: 1 = NORMAL, 2 = FULL.
+      const level = async () => (await fast.rows<{ synchronous: number }>('PRAGMA synchronous', []))[0]!.synchronous;
+      assert.equal(await level(), 1);
+      const inside = fast.syncTransaction!((run) => run<{ synchronous: number }>('PRAGMA synchronous', [])[0]!.synchronous, { durable: true });
+      assert.equal(inside, 2);
+      assert.equal(await level(), 1);
+      // A failing durable transaction restores NORMAL too.
+      assert.throws(() => fast.syncTransaction!(() => { throw new Error('boom'); }, { durable: true }), /boom/);
+      assert.equal(await level(), 1);
+      assert.equal(fast.syncTransaction!((run) => run<{ synchronous: number }>('PRAGMA synchronous', [])[0]!.synchronous), 1);
+    } finally {
+      await db.destroy();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -27,16 +27,19 @@ function openSqliteWithFast(dataDir: string): { db: Kysely<Database>; fast: Fast
   fs.mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, 'plumage.db');
   const sqlite = new SQLite(file);
-  // WAL lets readers go on while a writer commits. FULL flushes the log at every commit: with
-  // NORMAL a commit survives a process crash but may roll back on power loss, and a rolled-back
-  // image switch would point at blobs already deleted as replaced. An acknowledged update is
-  // on disk. busy_timeout covers the CLI and the server writing the same file.
+  // WAL lets readers go on while a writer commits. NORMAL: a commit is in the WAL before its
+  // answer, so it survives a crash of the process; only a power loss can roll back the last
+  // commits before the next checkpoint. That is the bar for plain row updates (colours, profile
+  // fields). Image switches ask for more (FastSql.syncTransaction with durable: true): their
+  // commit flushes the WAL (FULL for that one commit), because the blobs they replace are
+  // deleted right after, and a switch rolled back by a power loss would point at deleted files.
+  // busy_timeout covers the CLI and the server writing the same file.
   sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('synchronous = NORMAL');
   // A checkpoint (WAL → database file) costs two fsyncs and runs inside the commit that
   // triggers it, blocking the event loop; on a busy disk one fsync can take hundreds of ms.
   // Every 10,000 pages (≤ 40 MB of WAL) instead of SQLite's 1,000 makes those stalls ten
-  // times rarer for the same work. Durability is unchanged: commits are flushed to the WAL either way.
+  // times rarer for the same work.
   sqlite.pragma('wal_autocheckpoint = 10000');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');

@@ -13,9 +13,11 @@ export interface FastSql {
   rows<T>(sql: string, params: readonly unknown[]): Promise<T[]>;
   /**
    * SQLite only: runs `fn` in one synchronous transaction (nothing else can interleave, since
-   * better-sqlite3 is synchronous); `null` on PostgreSQL, where callers use Kysely's.
+   * better-sqlite3 is synchronous); `null` on PostgreSQL, where callers use Kysely's. With
+   * `durable`, the commit is flushed to disk before this returns (synchronous = FULL for that
+   * commit; the connection otherwise runs NORMAL, which survives a crash of the process only).
    */
-  readonly syncTransaction: (<T>(fn: (run: <R>(sql: string, params: readonly unknown[]) => R[]) => T) => T) | null;
+  readonly syncTransaction: (<T>(fn: (run: <R>(sql: string, params: readonly unknown[]) => R[]) => T, opts?: { durable?: boolean }) => T) | null;
 }
 
 /** One better-sqlite3 connection with a statement cache (shared with Kysely's dialect). */
@@ -30,7 +32,17 @@ export function sqliteFastSql(prepare: (sql: string) => SQLite.Statement, sqlite
     engine: 'sqlite',
     // Synchronous underneath; async only to share the interface with PostgreSQL.
     rows: async <T>(sql: string, params: readonly unknown[]) => run<T>(sql, params),
-    syncTransaction: <T>(fn: (r: typeof run) => T): T => sqlite.transaction(() => fn(run)).immediate(),
+    syncTransaction: <T>(fn: (r: typeof run) => T, opts: { durable?: boolean } = {}): T => {
+      if (!opts.durable) return sqlite.transaction(() => fn(run)).immediate();
+      // In WAL mode FULL syncs the log at commit, which also makes every earlier commit durable.
+      // Synchronous JavaScript: no other statement of this connection runs in between.
+      sqlite.pragma('synchronous = FULL');
+      try {
+        return sqlite.transaction(() => fn(run)).immediate();
+      } finally {
+        sqlite.pragma('synchronous = NORMAL');
+      }
+    },
   };
 }
 

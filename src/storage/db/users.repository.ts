@@ -155,7 +155,8 @@ export class UsersRepository {
         if (!before) return undefined;
         const [after] = run<UserRow>(`${sql} RETURNING *`, params);
         return { before: toUser(before), after: toUser(after!) };
-      });
+        // Durable before it returns: the caller deletes the blobs this switch replaced.
+      }, { durable: true });
     }
     return this.db.transaction().execute(async (trx) => {
       let q = trx.selectFrom('users').selectAll().where('id', '=', id);
