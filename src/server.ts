@@ -1,7 +1,7 @@
 // Process entry for `plumage serve`: config → deps → app → listen, and a graceful close on
 // SIGINT/SIGTERM (in-flight requests finish, then storage closes).
 import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
+import { pino, destination } from 'pino';
 import type { Config } from './config.ts';
 import { createDeps, type Deps } from './deps.ts';
 import { buildApp } from './http/app.ts';
@@ -33,7 +33,9 @@ export interface RunningServer {
 
 export async function startServer(config: Config): Promise<RunningServer> {
   // One logger for the HTTP layer and the adapters (lost connections, failed cleanups).
-  const logger = pino(loggerOptions(config.logLevel));
+  // Asynchronous writes: a line is handed to the kernel on the next turn, and lines logged
+  // while a write is in flight go out together; pino flushes what is left when the process exits.
+  const logger = pino(loggerOptions(config.logLevel), destination({ dest: 1, sync: false }));
   const deps = await createDeps(config, {
     log: logger,
     onCleanupError: (err, keys) => logger.warn({ err: (err as Error).message, keys: keys.length }, 'replaced images not deleted; plumage gc will collect them'),

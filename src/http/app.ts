@@ -11,6 +11,7 @@ import { registerSecurityHeaders } from './plugins/security-headers.ts';
 import { registerRouteTable } from './plugins/route-table.ts';
 import { twitterClientErrorHandler, twitterFrameworkErrors } from './plugins/client-errors.ts';
 import './plugins/request-context.ts';
+import { lazyChildLoggerFactory, OneLineRequestLog } from './lazy-logger.ts';
 import { registerAccountRoutes } from './routes/1.1/account.ts';
 import { registerUsersRoutes } from './routes/1.1/users.ts';
 import { registerApiDocs } from './openapi/register.ts';
@@ -49,6 +50,8 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   };
   const app = Fastify({
     ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: opts.logger ?? false }),
+    childLoggerFactory: lazyChildLoggerFactory,
+    logController: new OneLineRequestLog(),
     trustProxy: config.trustProxy,
     requestTimeout: timeout,
     clientErrorHandler: twitterClientErrorHandler,

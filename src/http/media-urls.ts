@@ -12,6 +12,11 @@ type UrlConfig = Pick<Config, 'publicUrl' | 'publicHttpsUrl'> & { mediaUrl?: str
 export class MediaUrls {
   constructor(private readonly config: UrlConfig) {}
 
+  /** Identifies what the URLs depend on (for remembering text written with them). */
+  get key(): string {
+    return `${this.config.publicUrl} ${this.config.publicHttpsUrl} ${this.config.mediaUrl ?? ''}`;
+  }
+
   /** Uploaded images live at PLUMAGE_MEDIA_URL (a CDN or public bucket) when it is set. */
   private blobBase(https: boolean): string {
     const m = this.config.mediaUrl;

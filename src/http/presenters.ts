@@ -108,6 +108,82 @@ export function presentUser(u: User, urls: MediaUrls, o: PresentOptions): Record
   return json;
 }
 
+/** A response body already written as JSON text (the route handler sends it as it is). */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
+const str = (s: string): string => JSON.stringify(s);
+const strOrNull = (s: string | null): string => (s === null ? 'null' : JSON.stringify(s));
+
+/**
+ * The same text as `toJson(presentUser(u, urls, o))`, written directly: no intermediate object,
+ * no bigint swapping (`id` is the id's digits), JSON.stringify only for each string. Every
+ * request that answers a user goes through here; test/unit/user-json.test.ts holds it equal to
+ * the generic path for generated users.
+ */
+export function writeUserJson(u: User, urls: MediaUrls, o: PresentOptions): string {
+  if (!/^\d{1,20}$/.test(u.id)) return toJson(presentUser(u, urls, o));
+  const banner = urls.banner(u);
+  const c = u.colours;
+  return '{"id":' + u.id
+    + ',"id_str":"' + u.id
+    + '","name":' + str(u.name)
+    + ',"screen_name":' + str(u.screenName)
+    + ',"location":' + str(u.location)
+    + ',"profile_location":null,"description":' + str(u.description)
+    + ',"url":' + strOrNull(u.url)
+    + (o.includeEntities ? ',"entities":' + entitiesJson(u) : '')
+    + ',"protected":' + u.protected
+    + ',"followers_count":0,"friends_count":0,"listed_count":0,"created_at":"' + twitterDate(u.createdAt)
+    + '","favourites_count":0,"utc_offset":null,"time_zone":null,"geo_enabled":false,"verified":' + u.verified
+    + ',"statuses_count":0,"lang":null,"contributors_enabled":false,"is_translator":false,"is_translation_enabled":false,"profile_background_color":' + str(c.background)
+    + ',"profile_background_image_url":' + strOrNull(urls.background(u, false))
+    + ',"profile_background_image_url_https":' + strOrNull(urls.background(u, true))
+    + ',"profile_background_tile":' + u.backgroundTile
+    + ',"profile_image_url":' + str(urls.avatar(u, false))
+    + ',"profile_image_url_https":' + str(urls.avatar(u, true))
+    + (banner !== null ? ',"profile_banner_url":' + str(banner) : '')
+    + ',"profile_link_color":' + str(c.link)
+    + ',"profile_sidebar_border_color":' + str(c.sidebarBorder)
+    + ',"profile_sidebar_fill_color":' + str(c.sidebarFill)
+    + ',"profile_text_color":' + str(c.text)
+    + ',"profile_use_background_image":' + u.useBackgroundImage
+    + ',"has_extended_profile":false,"default_profile":' + isDefaultProfile(u)
+    + ',"default_profile_image":' + (u.profileImage === null)
+    + ',"following":false,"follow_request_sent":false,"notifications":false,"translator_type":"none","withheld_in_countries":[]'
+    + (o.self ? ',"suspended":false,"needs_phone_verification":false' : '')
+    + (o.includeEmail ? ',"email":' + strOrNull(u.email) : '')
+    + '}';
+}
+
+/** Most users have no URL anywhere: their entities are always this text. */
+const NO_ENTITIES = '{"description":{"urls":[]}}';
+
+function entitiesJson(u: User): string {
+  if (u.url === null && !/https?:\/\//i.test(u.description)) return NO_ENTITIES;
+  return JSON.stringify(entities(u));
+}
+
+// The text of one user object for one set of URLs and options, kept with the user object: the
+// credentials cache hands out the same object until the row changes, so verify_credentials
+// writes each user's JSON once per change instead of once per request.
+const written = new WeakMap<User, Map<string, string>>();
+
+/** writeUserJson, remembered per (user object, URL bases, options). */
+export function userJsonText(u: User, urls: MediaUrls, o: PresentOptions): string {
+  const key = `${urls.key}\u0000${o.includeEntities ? 1 : 0}${o.self ? 1 : 0}${o.includeEmail ? 1 : 0}`;
+  let forUser = written.get(u);
+  const hit = forUser?.get(key);
+  if (hit !== undefined) return hit;
+  const text = writeUserJson(u, urls, o);
+  if (!forUser) written.set(u, (forUser = new Map()));
+  // A few hosts and option sets per user at most; a client varying its Host header cannot grow it without bound.
+  if (forUser.size >= 8) forUser.clear();
+  forUser.set(key, text);
+  return text;
+}
+
 /**
  * JSON for values whose `id` fields are bigints: v1.1's `id` is an exact 64-bit integer, which
  * clients in other languages read as such and JSON.stringify cannot write. JSON.stringify does

@@ -59,7 +59,12 @@ export function parseAuthorizationHeader(value: string): Array<[string, string]>
     i += matchAt(OWS, text, i).length;
 
     let rawValue: string;
-    if (text[i] === '"') {
+    const close = text[i] === '"' ? text.indexOf('"', i + 1) : -1;
+    if (close >= 0 && !text.slice(i + 1, close).includes('\\')) {
+      // The common case: a quoted value without escapes.
+      rawValue = text.slice(i + 1, close);
+      i = close + 1;
+    } else if (text[i] === '"') {
       i += 1;
       rawValue = '';
       for (;;) {

@@ -84,7 +84,7 @@ const utf8Decoder = new TextDecoder('utf-8');
  * form well-formed UTF-8, are kept as the literal characters that were sent. `strict` reports
  * such leftovers as null instead.
  */
-function percentDecodeLenient(text: string, strict: boolean): string | null {
+export function percentDecodeLenient(text: string, strict: boolean): string | null {
   if (!text.includes('%')) return text;
   let out = '';
   let i = 0;
@@ -133,7 +133,14 @@ function percentDecodeLenient(text: string, strict: boolean): string | null {
  * Returns null on any malformed escape or invalid UTF-8, so the header can be rejected.
  */
 export function percentDecodeStrict(text: string): string | null {
-  return percentDecodeLenient(text, true);
+  if (!text.includes('%')) return text;
+  try {
+    // Native decoding accepts exactly the well-formed escapes of well-formed UTF-8 (ECMA-262
+    // Decode throws on anything else), which is what strict decoding returns.
+    return decodeURIComponent(text);
+  } catch {
+    return null;
+  }
 }
 
 /** Decodes one application/x-www-form-urlencoded (or query-string) component. */

@@ -61,6 +61,23 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry });
   }
 
+  // prom-client hashes the label object on every inc/observe; a response's labels repeat, so
+  // the labelled children are kept per (method, route pattern, status): a bounded set.
+  private readonly requestChildren = new Map<string, { count: { inc(): void }; duration: { observe(v: number): void } }>();
+
+  /** One answered request: its count and duration, by method, route pattern and status. */
+  recordRequest(method: string, route: string, status: number, seconds: number): void {
+    const key = `${method} ${route} ${status}`;
+    let c = this.requestChildren.get(key);
+    if (!c) {
+      const labels = { method, route, status: String(status) };
+      c = { count: this.requests.labels(labels), duration: this.requestDuration.labels(labels) };
+      this.requestChildren.set(key, c);
+    }
+    c.count.inc();
+    c.duration.observe(seconds);
+  }
+
   text(): Promise<string> {
     return this.registry.metrics();
   }

@@ -22,6 +22,8 @@ interface Engine {
   lockRows: boolean;
   /** The prepared-statement path the server uses for per-request queries. */
   fast: FastSql;
+  /** A second, independent connection (pool) to the same database. */
+  reopen(): Promise<{ db: Kysely<Database>; fast: FastSql }>;
   close(): Promise<void>;
 }
 
@@ -51,6 +53,51 @@ function contract(name: string, open: () => Promise<Engine>, skip: string | fals
       assert.equal(await tokens.findCredentials('no-such-token'), undefined);
       assert.equal(await tokens.revoke(token.token, 1234), true);
       assert.equal((await tokens.findCredentials(token.token))?.token.revokedAt, 1234);
+    });
+
+    test('credentials read again after every kind of write: user updates, image switches, app and token changes', async () => {
+      const u = await accounts.addUser({ screenName: 'cachy' });
+      const app = await accounts.addApp('cachy app', 'read-write');
+      const { token } = await accounts.issueToken(app.consumerKey, 'cachy');
+      const first = await tokens.findCredentials(token.token);
+      assert.deepEqual(await tokens.findCredentials(token.token), first);
+      // A colour update (the prepared path) and an image switch are seen by the next read.
+      await users.update(u.id, { colours: { link: 'ABCDEF' } });
+      assert.equal((await tokens.findCredentials(token.token))?.user?.colours.link, 'ABCDEF');
+      await users.updateReturningPrevious(u.id, { profileImage: '9/c.png' });
+      const afterSwitch = await tokens.findCredentials(token.token);
+      assert.equal(afterSwitch?.user?.profileImage, '9/c.png');
+      assert.equal(afterSwitch?.user?.colours.link, 'ABCDEF');
+      // A write through Kysely (no notice to any cache) is seen too.
+      await e.db.updateTable('apps').set({ access_level: 'read' }).where('id', '=', app.id).execute();
+      assert.equal((await tokens.findCredentials(token.token))?.app.accessLevel, 'read');
+      await e.db.updateTable('users').set({ name: 'Renamed' }).where('id', '=', u.id).execute();
+      assert.equal((await tokens.findCredentials(token.token))?.user?.name, 'Renamed');
+      await accounts.revokeToken(token.token);
+      assert.notEqual((await tokens.findCredentials(token.token))?.token.revokedAt, null);
+    });
+
+    test('credentials: a commit by another connection to the same database is seen by the next read', async () => {
+      const u = await accounts.addUser({ screenName: 'twoconn' });
+      const app = await accounts.addApp('twoconn app', 'read-write');
+      const { token } = await accounts.issueToken(app.consumerKey, 'twoconn');
+      assert.equal((await tokens.findCredentials(token.token))?.token.revokedAt, null);
+      const other = await e.reopen();
+      try {
+        const otherTokens = new TokensRepository(other.db, other.fast);
+        const otherUsers = new UsersRepository(other.db, e.lockRows, other.fast);
+        // A server reads a request in a later turn of the event loop than the other process's
+        // commit it must see (credentials-cache.ts); the test lets one turn pass likewise.
+        const nextTurn = () => new Promise((r) => setImmediate(r));
+        await otherUsers.update(u.id, { colours: { text: '010203' } });
+        await nextTurn();
+        assert.equal((await tokens.findCredentials(token.token))?.user?.colours.text, '010203');
+        assert.equal(await otherTokens.revoke(token.token, 4321), true);
+        await nextTurn();
+        assert.equal((await tokens.findCredentials(token.token))?.token.revokedAt, 4321);
+      } finally {
+        await other.db.destroy();
+      }
     });
 
     test('updateReturningPrevious returns the row before and after, in one transaction', async () => {
@@ -138,13 +185,15 @@ function contract(name: string, open: () => Promise<Engine>, skip: string | fals
 contract('SQLite', async () => {
   const dir = tempDir();
   const { db, lockRows, fast } = openDatabase({ dataDir: dir, database: null });
-  return { db, lockRows, fast, close: async () => { await db.destroy(); fs.rmSync(dir, { recursive: true, force: true }); } };
+  const reopen = async () => openDatabase({ dataDir: dir, database: null });
+  return { db, lockRows, fast, reopen, close: async () => { await db.destroy(); fs.rmSync(dir, { recursive: true, force: true }); } };
 });
 
 contract('PostgreSQL', async () => {
   const t = await createTestDatabase();
   const { db, lockRows, fast } = openDatabase({ dataDir: '', database: { url: t.url, poolSize: 5 } });
-  return { db, lockRows, fast, close: async () => { await db.destroy(); await t.drop(); } };
+  const reopen = async () => openDatabase({ dataDir: '', database: { url: t.url, poolSize: 2 } });
+  return { db, lockRows, fast, reopen, close: async () => { await db.destroy(); await t.drop(); } };
 }, await serviceMissing('postgres'));
 
 describe('SQLite durability levels', () => {

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import OAuth from 'oauth-1.0a';
 import { isFalsy, isTruthy, parseColour, checkText, normalizeProfileUrl, charLength } from '../../src/profile/rules.ts';
 import { AccountUpdateError } from '../../src/profile/errors.ts';
-import { formDecode, parseFormPairs, percentDecodeStrict, percentEncode } from '../../src/oauth1/percent-encode.ts';
+import { formDecode, parseFormPairs, percentDecodeLenient, percentDecodeStrict, percentEncode } from '../../src/oauth1/percent-encode.ts';
 import { authorizationScheme, parseAuthorizationHeader } from '../../src/oauth1/header.ts';
 import { normalizeBaseUrl, signatureBaseString } from '../../src/oauth1/base-string.ts';
 import { signatureMatches } from '../../src/oauth1/sign.ts';
@@ -106,6 +106,19 @@ test('percent-encoding: only unreserved characters and upper-case escapes; decod
       parseFormPairs(s);
     }),
     RUNS,
+  );
+});
+
+test('percent-encoding: strict decoding (native) refuses exactly what the byte-wise decoder refuses, and agrees elsewhere', () => {
+  // Escapes of every byte, well-formed UTF-8 or not (overlongs, surrogates, stray continuation bytes), among text.
+  const escape = fc.integer({ min: 0, max: 255 }).map((b) => `%${b.toString(16).padStart(2, '0')}`);
+  const piece = fc.oneof(escape, escape, fc.constantFrom('%', '%4', '%G1', '+', 'a', 'é', '%E2%82%AC', '%F0%9F%98%80', '%C0%80', '%ED%A0%80', '%F4%90%80%80'), anyText);
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 12 }), (parts) => {
+      const s = parts.join('');
+      assert.equal(percentDecodeStrict(s), percentDecodeLenient(s, true));
+    }),
+    { numRuns: 3000 },
   );
 });
 

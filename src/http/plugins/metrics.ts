@@ -20,9 +20,9 @@ export function registerMetrics(app: FastifyInstance, metrics: Metrics): void {
       if (t) metrics.authFailures.inc({ code: String(t.code) });
     }
   });
-  app.addHook('onResponse', async (req, reply) => {
-    const labels = { method: req.method, route: req.routeOptions.url ?? UNMATCHED_ROUTE, status: String(reply.statusCode) };
-    metrics.requests.inc(labels);
-    metrics.requestDuration.observe(labels, reply.elapsedTime / 1000);
+  // Callback style: no promise per response.
+  app.addHook('onResponse', (req, reply, done) => {
+    metrics.recordRequest(req.method, req.routeOptions.url ?? UNMATCHED_ROUTE, reply.statusCode, reply.elapsedTime / 1000);
+    done();
   });
 }

@@ -23,12 +23,17 @@ export const RETRY_AFTER_SECONDS = 5;
 const SMALL_BODY = 16 * 1024;
 
 export async function registerOverload(app: FastifyInstance, opts: { maxEventLoopDelayMs: number }, imageQueue: WorkQueue): Promise<void> {
-  app.addHook('onRequest', async (req) => {
-    if ((req.routeOptions.config as { maxUploadBytes?: number }).maxUploadBytes === undefined) return;
+  app.addHook('onRequest', (req, _reply, done) => {
+    if ((req.routeOptions.config as { maxUploadBytes?: number }).maxUploadBytes === undefined) return done();
     const multipart = /^multipart\//i.test(req.headers['content-type'] ?? '');
     const length = Number(req.headers['content-length'] ?? 0);
     // Chunked bodies have no length: judged by the queue once read.
-    if (multipart || length > SMALL_BODY || req.url.length > SMALL_BODY) imageQueue.refuseIfFull();
+    try {
+      if (multipart || length > SMALL_BODY || req.url.length > SMALL_BODY) imageQueue.refuseIfFull();
+    } catch (e) {
+      return done(e as Error);
+    }
+    done();
   });
   if (opts.maxEventLoopDelayMs <= 0) return;
   await app.register(underPressure, {

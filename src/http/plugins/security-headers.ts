@@ -10,7 +10,7 @@ export const LOCKED_DOWN_CSP = "default-src 'none'; frame-ancestors 'none'; base
 const HSTS = 'max-age=31536000';
 
 export function registerSecurityHeaders(app: FastifyInstance): void {
-  app.addHook('onSend', async (req, reply, payload) => {
+  app.addHook('onSend', (req, reply, payload, done) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('x-frame-options', 'DENY');
     reply.header('referrer-policy', 'no-referrer');
@@ -25,6 +25,6 @@ export function registerSecurityHeaders(app: FastifyInstance): void {
     if (req.protocol === 'https') reply.header('strict-transport-security', HSTS);
     reply.removeHeader('x-powered-by');
     reply.removeHeader('server');
-    return payload;
+    done(null, payload);
   });
 }

@@ -85,6 +85,14 @@ type CredentialsRow = { [K in keyof AccessTokenRow as `t_${K}`]: AccessTokenRow[
   [K in keyof UserRow]: UserRow[K] | null;
 };
 
+function credentialsFromRow(r: CredentialsRow): TokenCredentials {
+  return {
+    token: toToken({ token: r.t_token, secret: r.t_secret, app_id: r.t_app_id, user_id: r.t_user_id, access_level: r.t_access_level, created_at: r.t_created_at, revoked_at: r.t_revoked_at }),
+    app: toApp({ id: r.a_id, name: r.a_name, consumer_key: r.a_consumer_key, consumer_secret: r.a_consumer_secret, access_level: r.a_access_level, created_at: r.a_created_at }),
+    user: r.id === null ? undefined : toUser(r as UserRow),
+  };
+}
+
 export class TokensRepository {
   constructor(private readonly db: Kysely<Database>, private readonly fast: FastSql | null = null) {}
 
@@ -93,14 +101,21 @@ export class TokensRepository {
    * cache), so a revocation by any process or node takes effect at the next request.
    */
   async findCredentials(token: string): Promise<TokenCredentials | undefined> {
+    const cache = this.fast?.credentials;
+    if (cache && this.fast?.rowsNow) {
+      // SQLite: from memory unless anything was committed since (credentials-cache.ts); the
+      // check, the query and the store happen in one synchronous step.
+      const hit = cache.get(token);
+      if (hit) return hit;
+      const [r] = this.fast.rowsNow<CredentialsRow>(CREDENTIALS_SQL, [token]);
+      if (!r) return undefined;
+      const found = credentialsFromRow(r);
+      cache.set(token, found);
+      return found;
+    }
     if (this.fast) {
       const [r] = await this.fast.rows<CredentialsRow>(CREDENTIALS_SQL, [token]);
-      if (!r) return undefined;
-      return {
-        token: toToken({ token: r.t_token, secret: r.t_secret, app_id: r.t_app_id, user_id: r.t_user_id, access_level: r.t_access_level, created_at: r.t_created_at, revoked_at: r.t_revoked_at }),
-        app: toApp({ id: r.a_id, name: r.a_name, consumer_key: r.a_consumer_key, consumer_secret: r.a_consumer_secret, access_level: r.a_access_level, created_at: r.a_created_at }),
-        user: r.id === null ? undefined : toUser(r as UserRow),
-      };
+      return r && credentialsFromRow(r);
     }
     const t = await this.find(token);
     if (!t) return undefined;

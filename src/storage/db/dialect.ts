@@ -44,7 +44,7 @@ function openSqliteWithFast(dataDir: string): { db: Kysely<Database>; fast: Fast
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   const database = withStatementCache(sqlite);
-  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), fast: sqliteFastSql(database.prepare, sqlite) };
+  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), fast: sqliteFastSql(database.prepare, sqlite, database.localWrites) };
 }
 
 /**
@@ -54,6 +54,9 @@ function openSqliteWithFast(dataDir: string): { db: Kysely<Database>; fast: Fast
  */
 function withStatementCache(sqlite: SQLite.Database, max = 256) {
   const cache = new Map<string, SQLite.Statement>();
+  // Every statement Kysely and fast-sql run is prepared here first, once per execution: counting
+  // the ones that write tells the credentials cache about this connection's own writes.
+  let writes = 0;
   return {
     prepare(sql: string) {
       let stmt = cache.get(sql);
@@ -62,8 +65,10 @@ function withStatementCache(sqlite: SQLite.Database, max = 256) {
         if (cache.size >= max) cache.delete(cache.keys().next().value!);
         cache.set(sql, stmt);
       }
+      if (!stmt.readonly) writes++;
       return stmt;
     },
+    localWrites: () => writes,
     close: () => sqlite.close(),
   };
 }

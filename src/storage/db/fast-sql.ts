@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import type SQLite from 'better-sqlite3';
 import type pg from 'pg';
+import { CredentialsCache } from './credentials-cache.ts';
 
 export interface FastSql {
   readonly engine: 'sqlite' | 'postgres';
@@ -18,20 +19,28 @@ export interface FastSql {
    * commit; the connection otherwise runs NORMAL, which survives a crash of the process only).
    */
   readonly syncTransaction: (<T>(fn: (run: <R>(sql: string, params: readonly unknown[]) => R[]) => T, opts?: { durable?: boolean }) => T) | null;
+  /** SQLite only: `rows` without the promise, for callers that must act in the same step. */
+  readonly rowsNow: (<T>(sql: string, params: readonly unknown[]) => T[]) | null;
+  /** SQLite only: credentials kept between requests, checked against every commit (credentials-cache.ts). */
+  readonly credentials: CredentialsCache | null;
 }
 
 /** One better-sqlite3 connection with a statement cache (shared with Kysely's dialect). */
-export function sqliteFastSql(prepare: (sql: string) => SQLite.Statement, sqlite: SQLite.Database): FastSql {
+export function sqliteFastSql(prepare: (sql: string) => SQLite.Statement, sqlite: SQLite.Database, localWrites: () => number): FastSql {
   const run = <R>(sql: string, params: readonly unknown[]): R[] => {
     const stmt = prepare(sql);
     if (stmt.reader) return stmt.all(...params) as R[];
     stmt.run(...params);
     return [];
   };
+  // Its own statement (pluck() changes a statement for every user of it).
+  const dataVersion = sqlite.prepare('PRAGMA data_version').pluck();
   return {
     engine: 'sqlite',
     // Synchronous underneath; async only to share the interface with PostgreSQL.
     rows: async <T>(sql: string, params: readonly unknown[]) => run<T>(sql, params),
+    rowsNow: run,
+    credentials: new CredentialsCache({ dataVersion: () => dataVersion.get() as number, localWrites }),
     syncTransaction: <T>(fn: (r: typeof run) => T, opts: { durable?: boolean } = {}): T => {
       if (!opts.durable) return sqlite.transaction(() => fn(run)).immediate();
       // In WAL mode FULL syncs the log at commit, which also makes every earlier commit durable.
@@ -82,5 +91,7 @@ export function postgresFastSql(connect: () => Promise<pg.PoolClient>, closed: (
       return res.rows as T[];
     },
     syncTransaction: null,
+    rowsNow: null,
+    credentials: null,
   };
 }

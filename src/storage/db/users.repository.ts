@@ -133,6 +133,14 @@ export class UsersRepository {
   async update(id: string, patch: UserPatch): Promise<User | undefined> {
     const cols = toColumns(patch);
     if (Object.keys(cols).length === 0) return this.findById(id);
+    if (this.fast?.rowsNow) {
+      // SQLite: the credentials cache learns the new row in the same synchronous step.
+      const [sql, params] = updateSql(cols, id);
+      const [row] = this.fast.rowsNow<UserRow>(`${sql} RETURNING *`, params);
+      const user = row && toUser(row);
+      this.fast.credentials?.userWritten(user, id);
+      return user;
+    }
     if (this.fast) {
       const [sql, params] = updateSql(cols, id);
       const [row] = await this.fast.rows<UserRow>(`${sql} RETURNING *`, params);
@@ -150,13 +158,15 @@ export class UsersRepository {
     if (this.fast?.syncTransaction) {
       // SQLite: one synchronous transaction, so no other statement can slip in between.
       const [sql, params] = updateSql(toColumns(patch), id);
-      return this.fast.syncTransaction((run) => {
+      const res = this.fast.syncTransaction((run) => {
         const [before] = run<UserRow>('SELECT * FROM users WHERE id = ?', [id]);
         if (!before) return undefined;
         const [after] = run<UserRow>(`${sql} RETURNING *`, params);
         return { before: toUser(before), after: toUser(after!) };
         // Durable before it returns: the caller deletes the blobs this switch replaced.
       }, { durable: true });
+      this.fast.credentials?.userWritten(res?.after, id);
+      return res;
     }
     return this.db.transaction().execute(async (trx) => {
       let q = trx.selectFrom('users').selectAll().where('id', '=', id);

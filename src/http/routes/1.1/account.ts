@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ProfileService } from '../../../profile/profile.service.ts';
 import { isFalsy, isTruthy } from '../../../profile/rules.ts';
 import type { Params } from '../../../profile/params.ts';
-import { presentUser } from '../../presenters.ts';
+import { JsonText, userJsonText } from '../../presenters.ts';
 import { mediaUrlsFor } from '../../media-urls.ts';
 import type { Config } from '../../../config.ts';
 import type { FastifyRequest } from 'fastify';
@@ -13,7 +13,7 @@ import type { User } from '../../../profile/user.ts';
 export function userView(config: Config, req: FastifyRequest, u: User, params: Params, self: boolean, includeEmail = false) {
   const urls = mediaUrlsFor(config, req);
   // skip_status changes nothing visible: there are no Tweets, so no status is ever embedded.
-  return presentUser(u, urls, { includeEntities: !isFalsy(params.get('include_entities')), self, includeEmail });
+  return new JsonText(userJsonText(u, urls, { includeEntities: !isFalsy(params.get('include_entities')), self, includeEmail }));
 }
 
 export function registerAccountRoutes(app: FastifyInstance, profile: ProfileService, config: Config): void {

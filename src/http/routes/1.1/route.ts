@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthContext } from '../../../auth/auth.service.ts';
 import type { Params } from '../../../profile/params.ts';
 import type { AuthMode } from '../../plugins/request-context.ts';
-import { toJson } from '../../presenters.ts';
+import { JsonText, toJson } from '../../presenters.ts';
 
 export { GET_LIMITS, POST_LIMIT } from '../../../limits/defaults.ts';
 
@@ -37,7 +37,7 @@ export function registerEndpoint<Mode extends AuthMode = 'user'>(app: FastifyIns
     const ctx = { auth: req.auth, rateSubject: req.rateSubject!, params: req.twitterParams!, req, reply } as EndpointContext<Mode>;
     const value = await e.handle(ctx);
     if (value === undefined) return reply;
-    return reply.type('application/json; charset=utf-8').send(toJson(value));
+    return reply.type('application/json; charset=utf-8').send(value instanceof JsonText ? value.text : toJson(value));
   };
   const config = { auth: e.auth ?? ('user' as const), write: e.method === 'POST', maxUploadBytes: e.maxUploadBytes, rateLimit: e.rateLimit };
   for (const url of [`/1.1/${e.path}.json`, `/1.1/${e.path}`]) {
