@@ -3,6 +3,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import { openDatabase } from '../../src/storage/db/dialect.ts';
 import { migrateToLatest } from '../../src/storage/db/migrate.ts';
@@ -212,6 +214,71 @@ describe('SQLite durability levels', () => {
       assert.equal(await level(), 1);
       assert.equal(fast.syncTransaction!((run) => run<{ synchronous: number }>('PRAGMA synchronous', [])[0]!.synchronous), 1);
     } finally {
+      await db.destroy();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('SQLite group commit (batchedWrite)', () => {
+  test('updates queued in one turn commit together, each with its own row; a failing one leaves the others', async () => {
+    const dir = tempDir();
+    const { db, lockRows, fast } = openDatabase({ dataDir: dir, database: null });
+    try {
+      await migrateToLatest(db);
+      const users = new UsersRepository(db, lockRows, fast);
+      const tokens = new TokensRepository(db, fast);
+      const accounts = new AccountsService(users, new AppsRepository(db), tokens, new IdGenerator(systemClock), systemClock);
+      const u = await accounts.addUser({ screenName: 'groupie' });
+      const app = await accounts.addApp('group app', 'read-write');
+      const { token } = await accounts.issueToken(app.consumerKey, 'groupie');
+      await tokens.findCredentials(token.token);
+      const colours = Array.from({ length: 20 }, (_, i) => `0000${String(i).padStart(2, '0')}`);
+      const results = await Promise.all([
+        ...colours.map((c) => users.update(u.id, { colours: { link: c } })),
+        // A statement that fails (screen_name_key is unique) in the middle of the group.
+        fast.batchedWrite!((run) => run('UPDATE users SET screen_name_key = ? WHERE id = ?', ['groupie', '0'])).catch((e: Error) => e),
+        users.update(u.id, { colours: { text: 'ABCDEF' } }),
+      ]);
+      assert.deepEqual(results.slice(0, 20).map((r) => (r as { colours: { link: string } }).colours.link), colours);
+      assert.equal((results[21] as { colours: { text: string } }).colours.text, 'ABCDEF');
+      const after = await users.findById(u.id);
+      assert.equal(after?.colours.link, '000019');
+      assert.equal(after?.colours.text, 'ABCDEF');
+      // The cache followed the group's rows.
+      assert.equal((await tokens.findCredentials(token.token))?.user?.colours.link, '000019');
+    } finally {
+      await db.destroy();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('when the group cannot commit, every write of it fails and nothing of it shows', async () => {
+    const dir = tempDir();
+    const { db, lockRows, fast } = openDatabase({ dataDir: dir, database: null });
+    const blocker = new SQLite(path.join(dir, 'plumage.db'));
+    try {
+      await migrateToLatest(db);
+      const users = new UsersRepository(db, lockRows, fast);
+      const tokens = new TokensRepository(db, fast);
+      const accounts = new AccountsService(users, new AppsRepository(db), tokens, new IdGenerator(systemClock), systemClock);
+      const u = await accounts.addUser({ screenName: 'blocked' });
+      const app = await accounts.addApp('blocked app', 'read-write');
+      const { token } = await accounts.issueToken(app.consumerKey, 'blocked');
+      await tokens.findCredentials(token.token);
+      // Another process holds the write lock past the busy timeout.
+      (await fast.rows('PRAGMA busy_timeout = 200', []));
+      blocker.exec('BEGIN IMMEDIATE');
+      const outcomes = await Promise.allSettled([users.update(u.id, { colours: { link: '111111' } }), users.update(u.id, { colours: { text: '222222' } })]);
+      assert.deepEqual(outcomes.map((o) => o.status), ['rejected', 'rejected']);
+      blocker.exec('ROLLBACK');
+      const now = await users.findById(u.id);
+      assert.notEqual(now?.colours.link, '111111');
+      assert.notEqual(now?.colours.text, '222222');
+      assert.notEqual((await tokens.findCredentials(token.token))?.user?.colours.link, '111111');
+      assert.equal((await users.update(u.id, { colours: { link: '333333' } }))?.colours.link, '333333');
+    } finally {
+      blocker.close();
       await db.destroy();
       fs.rmSync(dir, { recursive: true, force: true });
     }

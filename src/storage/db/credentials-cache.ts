@@ -98,6 +98,12 @@ export class CredentialsCache {
     this.checkedThisTurn = false;
   };
 
+  /** Forget everything (writes this cache was told about were rolled back). */
+  clear(): void {
+    this.entries.clear();
+    this.localWrites = -1;
+  }
+
   get size(): number {
     return this.entries.size;
   }

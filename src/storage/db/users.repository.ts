@@ -133,13 +133,17 @@ export class UsersRepository {
   async update(id: string, patch: UserPatch): Promise<User | undefined> {
     const cols = toColumns(patch);
     if (Object.keys(cols).length === 0) return this.findById(id);
-    if (this.fast?.rowsNow) {
-      // SQLite: the credentials cache learns the new row in the same synchronous step.
+    const fast = this.fast;
+    if (fast?.batchedWrite) {
+      // SQLite: committed together with the other updates of this turn (group commit); the
+      // credentials cache learns the new row in the same synchronous step as the statement.
       const [sql, params] = updateSql(cols, id);
-      const [row] = this.fast.rowsNow<UserRow>(`${sql} RETURNING *`, params);
-      const user = row && toUser(row);
-      this.fast.credentials?.userWritten(user, id);
-      return user;
+      return fast.batchedWrite((run) => {
+        const [row] = run<UserRow>(`${sql} RETURNING *`, params);
+        const user = row && toUser(row);
+        fast.credentials?.userWritten(user, id);
+        return user;
+      });
     }
     if (this.fast) {
       const [sql, params] = updateSql(cols, id);
