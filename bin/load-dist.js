@@ -35,6 +35,15 @@ function readCache(cacheFile) {
   }
 }
 
+function writable(dir) {
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Runs the CommonJS file and returns its exports. */
 export function loadDist(file, command = '') {
   const cacheFile = `${file}.cache`;
@@ -48,7 +57,7 @@ export function loadDist(file, command = '') {
   });
   // A cache made by another command holds little of what `serve` compiles: serve makes its own.
   const accepted = usable && !script.cachedDataRejected;
-  if (!accepted || (command === 'serve' && cache.header.command !== 'serve')) {
+  if ((!accepted || (command === 'serve' && cache.header.command !== 'serve')) && writable(path.dirname(file))) {
     let written = false;
     const write = () => {
       if (written) return;
