@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sourceStamp } from './stamp.js';
+import { loadDist } from './load-dist.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 let built = false;
@@ -15,7 +16,7 @@ try {
 }
 let cli;
 if (built) {
-  cli = await import('../dist/cli.js');
+  cli = loadDist(path.join(root, 'dist/cli.cjs'), process.argv[2]);
 } else {
   const { register } = await import('tsx/esm/api');
   register();

@@ -38,7 +38,7 @@ function urlEntity(url: string, start: number, end: number): UrlEntity {
   return { url, expanded_url: url, display_url: display.length > 26 ? `${display.slice(0, 26)}…` : display, indices: [start, end] };
 }
 
-const URL_IN_TEXT = /\bhttps?:\/\/[^\s<>"]+[^\s<>".,:;!?)\]'’]/gi;
+const URL_IN_TEXT = /\bhttps?:\/\/[^\s<>"]+[^\s<>".,:;!?)\]'\u2019]/gi;
 
 function entities(u: User): Record<string, unknown> {
   const description = [...u.description.matchAll(URL_IN_TEXT)].map((m) => {

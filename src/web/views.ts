@@ -197,7 +197,7 @@ ${o.saved && savedText[o.saved] ? html`<p class="notice" role="status">${savedTe
   ${o.banner ? html`<img src="${o.banner}/600x200" width="300" height="100" alt="Your current banner">` : html`<p class="hint">No banner.</p>`}
   <form method="post" action="/settings/design/banner" enctype="multipart/form-data">
     ${csrfField(ctx)}
-    <label for="banner-file">New banner (1500×500 works best)</label>
+    <label for="banner-file">New banner (1500\u00d7500 works best)</label>
     <input type="file" id="banner-file" name="banner" accept="image/png,image/jpeg,image/gif,image/webp" required ${describedBy('banner')}>
     ${fieldError('banner', o.errors.banner)}
     <p><button type="submit">Upload banner</button></p>
@@ -223,7 +223,7 @@ export function applicationsPage(ctx: PageContext, apps: AuthorisedApp[], notice
 ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
 ${apps.length === 0
     ? html`<p>No application has access to your account.</p>`
-    : html`<ul class="apps">${apps.map((a) => html`<li><div><strong>${a.name}</strong><br><span class="hint">${a.accessLevel === 'read' ? 'Read only' : 'Read and write'} · allowed ${new Date(a.since).toISOString().slice(0, 10)}</span></div>
+    : html`<ul class="apps">${apps.map((a) => html`<li><div><strong>${a.name}</strong><br><span class="hint">${a.accessLevel === 'read' ? 'Read only' : 'Read and write'} \u00b7 allowed ${new Date(a.since).toISOString().slice(0, 10)}</span></div>
 <form method="post" action="/settings/applications/revoke">${csrfField(ctx)}<input type="hidden" name="app_id" value="${a.appId}"><button class="secondary" type="submit" aria-label="Revoke access of ${a.name}">Revoke</button></form></li>`)}</ul>`}
 </div></main>`;
   return layout(ctx, { title: 'Applications · Plumage' }, body);
