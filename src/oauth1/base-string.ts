@@ -49,6 +49,11 @@ function compareAscii(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** percentEncode of an already percent-encoded string: only its `%` need escaping. */
+function reencode(encoded: string): string {
+  return encoded.includes('%') ? encoded.replaceAll('%', '%25') : encoded;
+}
+
 /**
  * RFC 5849 §3.4.1 base string. `params` are decoded pairs from the query, the urlencoded body
  * and the OAuth parameters, with oauth_signature already removed by the caller.
@@ -60,6 +65,13 @@ export function signatureBaseString(
 ): string {
   const encoded = params.map(([key, value]) => [percentEncode(key), percentEncode(value)] as const);
   encoded.sort((x, y) => compareAscii(x[0], y[0]) || compareAscii(x[1], y[1]));
-  const paramString = encoded.map(([key, value]) => `${key}=${value}`).join('&');
-  return `${method.toUpperCase()}&${percentEncode(baseUrl)}&${percentEncode(paramString)}`;
+  // The parameter string is percent-encoded once more as a whole. Its pieces are already
+  // encoded (unreserved characters and %XX only), so that second pass only turns each `%` into
+  // `%25`, and the `=` and `&` joining them into `%3D` and `%26`: written directly here.
+  let paramString = '';
+  for (let i = 0; i < encoded.length; i++) {
+    const [key, value] = encoded[i]!;
+    paramString += `${i === 0 ? '' : '%26'}${reencode(key)}%3D${reencode(value)}`;
+  }
+  return `${method.toUpperCase()}&${percentEncode(baseUrl)}&${paramString}`;
 }

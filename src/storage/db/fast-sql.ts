@@ -43,21 +43,24 @@ interface QueuedWrite {
 /** The group commit of batchedWrite: writes queued during one turn commit together at its end. */
 function groupCommit(sqlite: SQLite.Database, run: Run, onFailedCommit: () => void) {
   let queue: QueuedWrite[] = [];
+  type Result = { ok: true; value: unknown } | { ok: false; error: unknown };
+  // Made once: better-sqlite3 builds a wrapper per transaction() call.
+  const commitGroup = sqlite.transaction((group: QueuedWrite[], results: Result[]) => {
+    for (const w of group) {
+      // A statement that fails leaves the others standing (SQLite undoes just that statement).
+      try {
+        results.push({ ok: true, value: w.fn(run) });
+      } catch (error) {
+        results.push({ ok: false, error });
+      }
+    }
+  });
   const flush = () => {
     const group = queue;
     queue = [];
-    const results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    const results: Result[] = [];
     try {
-      sqlite.transaction(() => {
-        for (const w of group) {
-          // A statement that fails leaves the others standing (SQLite undoes just that statement).
-          try {
-            results.push({ ok: true, value: w.fn(run) });
-          } catch (error) {
-            results.push({ ok: false, error });
-          }
-        }
-      }).immediate();
+      commitGroup.immediate(group, results);
     } catch (error) {
       // Nothing of the group is committed (BEGIN or COMMIT failed, or SQLite rolled it back).
       onFailedCommit();
