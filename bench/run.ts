@@ -142,7 +142,9 @@ async function stopChild(c: ChildProcess): Promise<void> {
 interface Creds { consumerKey: string; consumerSecret: string; token: string; tokenSecret: string }
 
 function storageEnv(kind: 'embedded' | 'scaled', dataDir: string, dbUrl?: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PLUMAGE_DATA_DIR: dataDir, PLUMAGE_LOG_LEVEL: 'warn', PLUMAGE_RATE_LIMITS: 'off' };
+  // The default log level (info: one access line per request) unless the caller's environment
+  // sets PLUMAGE_LOG_LEVEL: the server measured logs as the one users run.
+  const env: NodeJS.ProcessEnv = { PLUMAGE_DATA_DIR: dataDir, PLUMAGE_RATE_LIMITS: 'off' };
   if (kind === 'scaled') Object.assign(env, { PLUMAGE_DATABASE_URL: dbUrl, PLUMAGE_REDIS_URL: REDIS_URL });
   return env;
 }
