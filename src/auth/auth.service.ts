@@ -84,7 +84,7 @@ export class AuthService {
     if (Math.abs(this.clock.now() - Number(timestamp) * 1000) > skewMs) throw new TimestampOutOfBoundsError();
 
     const nonceKey = `${app.consumerKey}\u0000${token.token}\u0000${oauth.get('oauth_nonce')}`;
-    if (!(await this.nonces.consume(nonceKey, this.skewSeconds * 2))) {
+    if (!(await this.nonces.consume(nonceKey, nonceTtlSeconds(Number(timestamp), this.clock.now(), this.skewSeconds)))) {
       throw new CouldNotAuthenticateError('nonce already used');
     }
 
@@ -93,6 +93,22 @@ export class AuthService {
     const accessLevel: AccessLevel = app.accessLevel === 'read' || token.accessLevel === 'read' ? 'read' : 'read-write';
     return { user, app, token, accessLevel };
   }
+}
+
+/** Extra seconds a nonce is kept, for clocks of several nodes that disagree a little (Redis store). */
+const NONCE_CLOCK_MARGIN_SECONDS = 5;
+
+/**
+ * How long a nonce must be remembered: until its request's timestamp leaves the window
+ * (timestamp + skew), after which the timestamp check refuses a replay before the nonce is
+ * looked at; plus a small margin for nodes whose clocks differ. Never more than twice the skew
+ * (a timestamp from the future end of the window), never less than a second. Only valid after
+ * the timestamp check passed.
+ */
+export function nonceTtlSeconds(timestampSeconds: number, nowMs: number, skewSeconds: number): number {
+  const untilOutOfWindow = timestampSeconds + skewSeconds - nowMs / 1000;
+  if (!Number.isFinite(untilOutOfWindow)) return 2 * skewSeconds + NONCE_CLOCK_MARGIN_SECONDS;
+  return Math.min(2 * skewSeconds + NONCE_CLOCK_MARGIN_SECONDS, Math.max(1, untilOutOfWindow + NONCE_CLOCK_MARGIN_SECONDS));
 }
 
 /**

@@ -58,9 +58,7 @@ export class AppearanceService {
 
   /** POST account/update_profile_image. */
   async updateAvatar(userId: string, params: Params): Promise<User> {
-    const bytes = findImage(params, ['image']);
-    if (bytes === undefined) throw new MissingParameterError(['image']);
-    const variants = await this.images.avatar(bytes);
+    const variants = await processUpload(params, ['image'], (bytes) => this.images.avatar(bytes));
     const original = variants.find((v) => v.name === 'original')!;
     const stored = `${this.ids.next()}/${contentName(original.bytes)}.${original.extension}`;
     const writes = variants.map((v) => [avatarKey(stored, v.name === 'original' ? null : v.name), v] as const);
@@ -92,7 +90,13 @@ export class AppearanceService {
       }
       return this.switchOnly(userId, patch, () => []);
     }
-    const image = await this.images.background(bytes);
+    // The upload's bytes may live in a reused buffer: released once processed.
+    let image: EncodedImage<'background'>;
+    try {
+      image = await this.images.background(bytes);
+    } finally {
+      params.releaseFiles?.();
+    }
     const stored = `${this.ids.next()}/${contentName(image.bytes)}.${image.extension}`;
     patch.backgroundImage = stored;
     return this.writeThenSwitch(userId, [[backgroundKey(stored), image]], patch, (before) =>
@@ -102,10 +106,7 @@ export class AppearanceService {
 
   /** POST account/update_profile_banner: banner, and the crop region all or none. */
   async updateBanner(userId: string, params: Params): Promise<void> {
-    const bytes = findImage(params, ['banner']);
-    if (bytes === undefined) throw new MissingParameterError(['banner']);
-    const crop = parseCrop(params);
-    const variants = await this.images.banner(bytes, crop);
+    const variants = await processUpload(params, ['banner'], (bytes) => this.images.banner(bytes, parseCrop(params)));
     const current = await this.users.findById(userId);
     if (!current) throw new UserNotFoundError();
     const stored = `${userId}/${this.bannerTimestamp(userId, current.banner)}`;
@@ -177,6 +178,21 @@ export class AppearanceService {
     } catch (e) {
       this.onCleanupError(e, keys);
     }
+  }
+}
+
+/**
+ * Finds the image under the first of `names` (MissingParameterError when none) and processes
+ * it. The upload's bytes may live in a reused buffer (src/http/upload-buffers.ts): they are
+ * released once processing has finished, whatever its outcome, and not used afterwards.
+ */
+async function processUpload<T>(params: Params, names: readonly string[], process: (bytes: Buffer) => Promise<T>): Promise<T> {
+  const bytes = findImage(params, names);
+  if (bytes === undefined) throw new MissingParameterError([...names]);
+  try {
+    return await process(bytes);
+  } finally {
+    params.releaseFiles?.();
   }
 }
 

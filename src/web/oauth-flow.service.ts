@@ -3,7 +3,7 @@
 // access_token signed with the request token and carrying the oauth_verifier (a PIN for oob).
 import crypto from 'node:crypto';
 import type { Clock } from '../clock.ts';
-import { extractOAuthParams, type SignedRequest } from '../auth/auth.service.ts';
+import { extractOAuthParams, nonceTtlSeconds, type SignedRequest } from '../auth/auth.service.ts';
 import { BadAuthenticationDataError, CouldNotAuthenticateError, InvalidTokenError, TimestampOutOfBoundsError } from '../auth/errors.ts';
 import { signatureBaseString } from '../oauth1/base-string.ts';
 import { hmacSha1, signatureMatches, signingKey } from '../oauth1/sign.ts';
@@ -199,7 +199,8 @@ export class OAuthFlowService {
     }
     if (!ok) throw new CouldNotAuthenticateError('signature mismatch');
     if (Math.abs(this.clock.now() - Number(oauth.get('oauth_timestamp')) * 1000) > this.skewSeconds * 1000) throw new TimestampOutOfBoundsError();
-    if (!(await this.nonces.consume(`${noncePrefix}\u0000${oauth.get('oauth_nonce')}`, this.skewSeconds * 2))) {
+    const ttl = nonceTtlSeconds(Number(oauth.get('oauth_timestamp')), this.clock.now(), this.skewSeconds);
+    if (!(await this.nonces.consume(`${noncePrefix}\u0000${oauth.get('oauth_nonce')}`, ttl))) {
       throw new CouldNotAuthenticateError('nonce already used');
     }
   }

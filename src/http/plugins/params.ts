@@ -8,6 +8,10 @@ import { parseFormPairs } from '../../oauth1/percent-encode.ts';
 import { FormBody } from './body-parsers.ts';
 import { MalformedRequestError, RequestTooLargeError } from '../twitter-errors.ts';
 import { ImageTooLargeError } from '../../images/errors.ts';
+import { UploadBufferPool, UploadBytes } from '../upload-buffers.ts';
+
+/** File parts are read into reused buffers (see upload-buffers.ts), one pool per process. */
+const uploadBuffers = new UploadBufferPool();
 
 async function readParams(req: FastifyRequest): Promise<Params> {
   const values = new Map<string, string>();
@@ -19,26 +23,40 @@ async function readParams(req: FastifyRequest): Promise<Params> {
   const q = url.indexOf('?');
   if (q !== -1) for (const [k, v] of parseFormPairs(url.slice(q + 1))) add(k, v);
   if (req.body instanceof FormBody) for (const [k, v] of req.body.pairs) add(k, v);
+  const uploads: UploadBytes[] = [];
+  const releaseUploads = () => {
+    for (const u of uploads) u.release();
+  };
   if (req.isMultipart()) {
     const limit = req.routeOptions.config.maxUploadBytes;
+    // The body's length bounds every part; a chunked body starts small and grows.
+    const declared = Number(req.headers['content-length']);
+    const bodyLength = Number.isSafeInteger(declared) && declared > 0 ? declared : 256 * 1024;
     try {
       for await (const part of req.parts(limit === undefined ? undefined : { limits: { fileSize: limit + 1 } })) {
         if (part.type === 'file') {
           // busboy calls a part without a filename a field unless it has a content type;
           // tweepy's and twitter-api-v2's odd parts arrive here either way (clients.md §7.1).
-          const bytes = await part.toBuffer();
-          if (!files.has(part.fieldname)) files.set(part.fieldname, bytes);
+          const upload = new UploadBytes(uploadBuffers, Math.min(bodyLength, limit === undefined ? bodyLength : limit + 1));
+          uploads.push(upload);
+          // Like part.toBuffer(): past the size limit the rest is read and dropped (the body
+          // must be consumed for the answer to go out on this connection), then refused.
+          for await (const chunk of part.file) if (!part.file.truncated) upload.append(chunk as Buffer);
+          if (part.file.truncated) throw Object.assign(new Error('request file too large'), { code: 'FST_REQ_FILE_TOO_LARGE' });
+          if (!files.has(part.fieldname)) files.set(part.fieldname, upload.bytes());
         } else if (typeof part.value === 'string') {
           add(part.fieldname, part.value);
         }
       }
     } catch (e) {
+      // Nobody saw these bytes: straight back to the pool.
+      releaseUploads();
       // A file part over the endpoint's limit is an image that is too large, whatever carried it.
       if (limit !== undefined && (e as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw new ImageTooLargeError(limit);
       throw translateMultipartError(e);
     }
   }
-  return new MapParams(values, files);
+  return new MapParams(values, files, uploads.length > 0 ? releaseUploads : undefined);
 }
 
 function translateMultipartError(e: unknown): unknown {

@@ -11,6 +11,9 @@ import crypto from 'node:crypto';
 import { isSafeKey, type BlobStore, type StoredBlob } from './blob-store.ts';
 
 export class FsBlobStore implements BlobStore {
+  private readonly mkdirs = new Map<string, Promise<void>>();
+  private readonly dirSyncs = new Map<string, { running: Promise<void> | null; next: Promise<void> | null }>();
+
   constructor(private readonly root: string) {
     fs.mkdirSync(root, { recursive: true });
   }
@@ -27,7 +30,7 @@ export class FsBlobStore implements BlobStore {
     // delete() prunes emptied folders: one may vanish between our mkdir and our write, so the
     // folder is made again when the write finds it gone.
     for (let attempt = 1; ; attempt++) {
-      await fsp.mkdir(dir, { recursive: true });
+      await this.makeDir(dir);
       try {
         await writeDurably(tmp, bytes);
         break;
@@ -38,11 +41,60 @@ export class FsBlobStore implements BlobStore {
     }
     try {
       await fsp.rename(tmp, target);
-      await syncDir(dir);
+      await this.syncDirAfterRename(dir);
     } catch (e) {
       await fsp.rm(tmp, { force: true });
       throw e;
     }
+  }
+
+  /**
+   * One mkdir for the puts of one upload: they all write into the same new folder at once.
+   * Concurrent callers for a folder share the call in flight.
+   */
+  private makeDir(dir: string): Promise<void> {
+    let pending = this.mkdirs.get(dir);
+    if (!pending) {
+      pending = fsp
+        .mkdir(dir, { recursive: true })
+        .then(() => undefined)
+        .finally(() => this.mkdirs.delete(dir));
+      this.mkdirs.set(dir, pending);
+    }
+    return pending;
+  }
+
+  /**
+   * Flushes the folder after a rename into it. The puts of one upload rename into the same
+   * folder at nearly the same moment: a flush that starts after a caller's rename covers it,
+   * so a caller joins the next flush that has not started yet (started only once the one in
+   * flight is done) instead of issuing its own. Each caller still returns only after a flush
+   * that began after its rename has finished.
+   */
+  private syncDirAfterRename(dir: string): Promise<void> {
+    let state = this.dirSyncs.get(dir);
+    if (!state) {
+      state = { running: null, next: null };
+      this.dirSyncs.set(dir, state);
+    }
+    if (state.next) return state.next;
+    const s = state;
+    const start = (): Promise<void> => {
+      const run = syncDir(dir).finally(() => {
+        if (s.running === run) s.running = null;
+        if (s.running === null && s.next === null && this.dirSyncs.get(dir) === s) this.dirSyncs.delete(dir);
+      });
+      s.running = run;
+      return run;
+    };
+    if (!s.running) return start();
+    // A flush is in flight and may have started before our rename: wait for it, then flush again.
+    const next = s.running.catch(() => undefined).then(() => {
+      s.next = null;
+      return start();
+    });
+    s.next = next;
+    return next;
   }
 
   async open(key: string): Promise<StoredBlob | null> {
@@ -63,16 +115,21 @@ export class FsBlobStore implements BlobStore {
   }
 
   async delete(keys: readonly string[]): Promise<void> {
-    for (const key of keys) {
-      await fsp.rm(this.file(key), { force: true });
-      // Remove emptied parent folders up to the root; ignore the ones still in use.
-      let dir = path.dirname(this.file(key));
-      while (dir.startsWith(this.root) && dir !== this.root) {
+    // Every key is checked before anything is removed.
+    const files = [...new Set(keys.map((key) => this.file(key)))];
+    // The files at once (an avatar is five files in one folder), then each emptied folder once,
+    // deepest first, up to the root; the ones still in use stay.
+    await Promise.all(files.map((file) => fsp.rm(file, { force: true })));
+    const dirs = [...new Set(files.map((file) => path.dirname(file)))];
+    const pruned = new Set<string>();
+    for (let dir of dirs.sort((a, b) => b.length - a.length)) {
+      while (dir.startsWith(this.root) && dir !== this.root && !pruned.has(dir)) {
         try {
           await fsp.rmdir(dir);
         } catch {
           break;
         }
+        pruned.add(dir);
         dir = path.dirname(dir);
       }
     }
