@@ -11,7 +11,7 @@ import { registerSecurityHeaders } from './plugins/security-headers.ts';
 import { registerRouteTable } from './plugins/route-table.ts';
 import { twitterClientErrorHandler, twitterFrameworkErrors } from './plugins/client-errors.ts';
 import './plugins/request-context.ts';
-import { lazyChildLoggerFactory, OneLineRequestLog } from './lazy-logger.ts';
+import { lazyChildLoggerFactory, OneLineRequestLog, type AccessLineSink } from './lazy-logger.ts';
 import { registerAccountRoutes } from './routes/1.1/account.ts';
 import { registerUsersRoutes } from './routes/1.1/users.ts';
 import { registerApiDocs } from './openapi/register.ts';
@@ -28,6 +28,8 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** A ready logger shared with the adapters (the server passes its own). */
   loggerInstance?: FastifyBaseLogger;
+  /** Where the access lines go without passing through the logger (the server's log destination). */
+  accessLines?: AccessLineSink;
 }
 
 // Headers and body: twit sends a banner's base64 in the query string (clients.md §7.1), so the
@@ -51,7 +53,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   const app = Fastify({
     ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: opts.logger ?? false }),
     childLoggerFactory: lazyChildLoggerFactory,
-    logController: new OneLineRequestLog(),
+    logController: new OneLineRequestLog(opts.accessLines ?? null),
     trustProxy: config.trustProxy,
     requestTimeout: timeout,
     clientErrorHandler: twitterClientErrorHandler,
