@@ -41,7 +41,11 @@ const QUICK = argv.includes('--quick');
 const JSON_OUT = argv.includes('--json');
 // --only b1,b3,…: a subset, while working on one thing (the others print n/a).
 const ONLY = argv.includes('--only') ? (argv[argv.indexOf('--only') + 1] ?? '').split(',') : null;
-const want = (stage: string) => ONLY === null || ONLY.includes(stage);
+// The workers and scaled rows feed none of the seven keys: --quick leaves them to the full run
+// (which it must finish in under 90 s), unless --only names them.
+const QUICK_SKIPS = new Set(['workers', 'scaled']);
+const want = (stage: string) => (ONLY === null ? !(QUICK && QUICK_SKIPS.has(stage)) : ONLY.includes(stage));
+const notRun = ONLY === null ? 'not run (--quick: the full run has it)' : 'not run (--only)';
 const PG_ADMIN_URL = process.env.PLUMAGE_BENCH_PG_URL ?? 'postgres://root@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.PLUMAGE_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -722,7 +726,7 @@ async function main(): Promise<number> {
   const haveRedis = (want('workers') || want('scaled')) && (await redisReachable());
   const workerRows: string[] = [];
   if (!want('workers')) {
-    workerRows.push('  not run (--only)');
+    workerRows.push(`  ${notRun}`);
   } else if (!haveRedis) {
     workerRows.push(`  workers: skipped, Redis not reachable at ${REDIS_URL} (--workers > 1 requires PLUMAGE_REDIS_URL)`);
   } else {
@@ -748,7 +752,7 @@ async function main(): Promise<number> {
   // ---- B1/B2 on PostgreSQL + Redis
   note('B1/B2 on PostgreSQL + Redis …');
   const scaledRows: string[] = [];
-  const db = !want('scaled') ? 'not run (--only)' : haveRedis ? await pgDatabase() : 'Redis not reachable';
+  const db = !want('scaled') ? notRun : haveRedis ? await pgDatabase() : 'Redis not reachable';
   if (typeof db === 'string') {
     scaledRows.push(`  PostgreSQL + Redis: skipped, ${db}`);
   } else {
