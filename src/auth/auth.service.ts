@@ -66,7 +66,8 @@ export class AuthService {
     const timestamp = oauth.get('oauth_timestamp')!;
     if (!/^\d{1,12}$/.test(timestamp)) throw new BadAuthenticationDataError('oauth_timestamp is not a number');
 
-    // Token, application and user in one read, never cached: a revocation counts at once.
+    // Token, application and user in one read (on SQLite from memory, checked against every
+    // commit: credentials-cache.ts): a revocation counts at once.
     const consumerKey = oauth.get('oauth_consumer_key')!;
     const found = await this.tokens.findCredentials(oauth.get('oauth_token')!);
     if (!found || found.token.revokedAt !== null || found.app.consumerKey !== consumerKey) {
