@@ -126,8 +126,10 @@ describe('plumage serve --workers', () => {
       assert.deepEqual(answers.map((a) => a.status).sort(), [200, 401, 401, 401, 401, 401, 401, 401]);
       for (const a of answers.filter((x) => x.status === 401)) assert.equal(a.json.errors[0].code, 32);
       // The eight connections were spread over both workers (the log names each one's pid).
-      const pids = new Set([...out.matchAll(/"pid":(\d+)[^\n]*"msg":"request completed"/g)].map((m) => m[1]));
-      assert.equal(pids.size, 2, out);
+      // Log lines are written 4 KB at a time or every 200 ms: give them up to 5 s to arrive.
+      const pidsLogged = () => new Set([...out.matchAll(/"pid":(\d+)[^\n]*"msg":"request completed"/g)].map((m) => m[1]));
+      for (let i = 0; i < 50 && pidsLogged().size < 2; i++) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(pidsLogged().size, 2, out);
     });
 
     test('updates from both workers land in the one SQLite file', async () => {
