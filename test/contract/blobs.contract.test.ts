@@ -318,6 +318,11 @@ async function startProxy(
   return { ...server, cut, deletes };
 }
 
+/**
+ * The call fails with BlobStoreUnavailableError, shows no credential, and gives up instead of
+ * hanging. `withinMs` is a generous bound against a hang (retries with back-off, on a loaded
+ * 2-core CI machine), not a speed requirement.
+ */
 async function assertUnavailable(what: string, p: Promise<unknown>, withinMs: number, secrets: string[] = []): Promise<void> {
   const t0 = Date.now();
   const err = await p.then(
@@ -353,11 +358,11 @@ describe('S3BlobStore against what S3 can do wrong', () => {
     const port = await closedPort();
     const secrets = ['AKIA-NOT-TO-BE-SHOWN', 'secret-NOT-TO-BE-SHOWN'];
     const store = make({ endpoint: `http://127.0.0.1:${port}`, accessKeyId: secrets[0], secretAccessKey: secrets[1] });
-    await assertUnavailable('put', store.put('profile_images/1/a.png', Buffer.from('a'), 'image/png'), 3000, secrets);
-    await assertUnavailable('open', store.open('profile_images/1/a.png'), 3000, secrets);
-    await assertUnavailable('list', listAll(store, ''), 3000, secrets);
-    await assertUnavailable('delete', store.delete(['profile_images/1/a.png']), 3000, secrets);
-    await assertUnavailable('ensureBucket', ensureBucket({ ...s3, endpoint: `http://127.0.0.1:${port}` }), 3000);
+    await assertUnavailable('put', store.put('profile_images/1/a.png', Buffer.from('a'), 'image/png'), 20_000, secrets);
+    await assertUnavailable('open', store.open('profile_images/1/a.png'), 20_000, secrets);
+    await assertUnavailable('list', listAll(store, ''), 20_000, secrets);
+    await assertUnavailable('delete', store.delete(['profile_images/1/a.png']), 20_000, secrets);
+    await assertUnavailable('ensureBucket', ensureBucket({ ...s3, endpoint: `http://127.0.0.1:${port}` }), 20_000);
   });
 
   it('gives up on a server that accepts connections and never answers', async () => {
@@ -370,9 +375,9 @@ describe('S3BlobStore against what S3 can do wrong', () => {
     await new Promise<void>((r) => hung.listen(0, '127.0.0.1', r));
     try {
       const store = make({ endpoint: `http://127.0.0.1:${(hung.address() as net.AddressInfo).port}`, requestTimeoutMs: 300, maxAttempts: 2 });
-      await assertUnavailable('put', store.put('profile_images/1/a.png', Buffer.from('a'), 'image/png'), 4000);
-      await assertUnavailable('open', store.open('profile_images/1/a.png'), 4000);
-      await assertUnavailable('list', listAll(store, ''), 4000);
+      await assertUnavailable('put', store.put('profile_images/1/a.png', Buffer.from('a'), 'image/png'), 20_000);
+      await assertUnavailable('open', store.open('profile_images/1/a.png'), 20_000);
+      await assertUnavailable('list', listAll(store, ''), 20_000);
     } finally {
       for (const c of sockets) c.destroy();
       await new Promise<void>((r) => hung.close(() => r()));
@@ -390,9 +395,9 @@ describe('S3BlobStore against what S3 can do wrong', () => {
       });
       try {
         const store = make({ endpoint: failing.url, maxAttempts: 3 });
-        await assertUnavailable(`open on ${status}`, store.open('profile_images/1/a.png'), 5000);
+        await assertUnavailable(`open on ${status}`, store.open('profile_images/1/a.png'), 20_000);
         assert.equal(failing.requests.length, 3, 'three attempts');
-        await assertUnavailable(`put on ${status}`, store.put('profile_images/1/a.png', Buffer.from('a'), 'image/png'), 5000);
+        await assertUnavailable(`put on ${status}`, store.put('profile_images/1/a.png', Buffer.from('a'), 'image/png'), 20_000);
       } finally {
         await failing.close();
       }
@@ -424,8 +429,8 @@ describe('S3BlobStore against what S3 can do wrong', () => {
       const store = make({ ...own, maxAttempts: 2 });
       await store.put('profile_images/60/a.png', Buffer.from('kept'), 'image/png');
       await own.stop();
-      await assertUnavailable('open while down', store.open('profile_images/60/a.png'), 3000);
-      await assertUnavailable('put while down', store.put('profile_images/60/b.png', Buffer.from('b'), 'image/png'), 3000);
+      await assertUnavailable('open while down', store.open('profile_images/60/a.png'), 20_000);
+      await assertUnavailable('put while down', store.put('profile_images/60/b.png', Buffer.from('b'), 'image/png'), 20_000);
       await own.start();
       assert.equal((await readBlob(store, 'profile_images/60/a.png'))?.toString(), 'kept');
       await store.put('profile_images/60/b.png', Buffer.from('b'), 'image/png');
