@@ -25,6 +25,7 @@ import { createDeps } from '../../src/deps.ts';
 import { tempDir, type Credentials } from '../helpers/server.ts';
 import { signedFetch } from '../helpers/signing.ts';
 import { avatarUrls, BANNER_SIZES, multipart } from '../helpers/images.ts';
+import { mulberry32 } from '../helpers/seeded-random.ts';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/plumage.js');
 const SEED = Number(process.env.PLUMAGE_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
@@ -33,18 +34,7 @@ const BURST = Number(process.env.PLUMAGE_CRASH_BURST ?? 130);
 const USERS = 6;
 console.log(`crash test: PLUMAGE_CRASH_SEED=${SEED} (${CYCLES} cycles, bursts of ${BURST})`);
 
-/** mulberry32: a small seeded generator, so a seed replays the same choices. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = rng(SEED);
+const random = mulberry32(SEED);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
 
 // Every write carries a unique number n: colours as a unique hex value, images as a solid

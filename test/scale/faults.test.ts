@@ -7,10 +7,9 @@ import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config.ts';
 import { createDeps, type Deps } from '../../src/deps.ts';
 import { buildApp } from '../../src/http/app.ts';
-import { createTestDatabase, PG_ADMIN_URL } from '../helpers/postgres.ts';
-import { startS3, type TestS3 } from '../helpers/s3.ts';
-import { REDIS_URL, serviceMissing } from '../helpers/services.ts';
-import { eventually, startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
+import { startProxiedStores, type ProxiedStores } from '../helpers/proxied-stores.ts';
+import { serviceMissing } from '../helpers/services.ts';
+import { eventually, type TcpProxy } from '../helpers/tcp-proxy.ts';
 import { tempDir, type Credentials } from '../helpers/server.ts';
 import { signedFetch } from '../helpers/signing.ts';
 import { fixture } from '../fixtures/images.ts';
@@ -18,19 +17,11 @@ import type { FastifyInstance } from 'fastify';
 
 const missing = (await serviceMissing('postgres')) || (await serviceMissing('redis'));
 
-function viaProxy(url: string, proxy: TcpProxy): string {
-  const u = new URL(url);
-  u.hostname = '127.0.0.1';
-  u.port = String(proxy.port);
-  return u.toString();
-}
-
 describe('outages of PostgreSQL, Redis and S3', { skip: missing }, () => {
   let pgProxy: TcpProxy;
   let redisProxy: TcpProxy;
   let s3Proxy: TcpProxy;
-  let s3: TestS3;
-  let dropDb: () => Promise<void>;
+  let stores: ProxiedStores;
   let deps: Deps;
   let app: FastifyInstance;
   let url: string;
@@ -38,24 +29,12 @@ describe('outages of PostgreSQL, Redis and S3', { skip: missing }, () => {
   const logs: string[] = [];
 
   before(async () => {
-    const db = await createTestDatabase();
-    dropDb = db.drop;
-    s3 = await startS3();
-    const pg = new URL(PG_ADMIN_URL);
-    pgProxy = await startTcpProxy(pg.hostname, Number(pg.port || 5432));
-    const redis = new URL(REDIS_URL);
-    redisProxy = await startTcpProxy(redis.hostname, Number(redis.port || 6379));
-    const s3u = new URL(s3.endpoint);
-    s3Proxy = await startTcpProxy(s3u.hostname, Number(s3u.port));
+    stores = await startProxiedStores('plumage-faults');
+    ({ pgProxy, redisProxy, s3Proxy } = stores);
     const config = loadConfig({
       port: '0',
       dataDir: tempDir(),
-      databaseUrl: viaProxy(db.url, pgProxy),
-      redisUrl: viaProxy(REDIS_URL, redisProxy),
-      s3Endpoint: viaProxy(s3.endpoint, s3Proxy).replace(/\/$/, ''),
-      s3Bucket: 'plumage-faults',
-      s3AccessKeyId: s3.accessKeyId,
-      s3SecretAccessKey: s3.secretAccessKey,
+      ...stores.input,
     });
     const stream = new Writable({
       write(chunk, _enc, done) {
@@ -76,9 +55,7 @@ describe('outages of PostgreSQL, Redis and S3', { skip: missing }, () => {
   after(async () => {
     await app?.close();
     await deps?.close().catch(() => undefined);
-    for (const p of [pgProxy, redisProxy, s3Proxy]) await p?.close();
-    await s3?.close();
-    await dropDb?.();
+    await stores?.close();
   });
 
   const vc = () => signedFetch(url, alice, 'GET', '/1.1/account/verify_credentials.json');
