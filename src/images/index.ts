@@ -2,7 +2,7 @@
 // each kind with its own limits. Callers see only the named errors of errors.ts and never a
 // sharp type.
 
-import { inspectImage } from './inspect.ts';
+import { inspectForOneFrame, inspectImage } from './inspect.ts';
 import type { BannerCrop, EncodedImage, ImageLimits } from './image.types.ts';
 // sharp and libvips take a noticeable part of start-up; transform.ts is imported on first use
 // (or by preload(), which the server calls once it is listening).
@@ -29,8 +29,11 @@ export interface ImageProcessorLimits {
 }
 
 export interface ImageProcessor {
-  /** The original (at most 400 px wide) and the mini, normal, bigger and 400x400 squares. */
-  avatar(bytes: Uint8Array): Promise<EncodedImage<AvatarVariantName>[]>;
+  /**
+   * The original (at most 400 px wide) and the mini, normal, bigger and 400x400 squares;
+   * `onVariant` hears of each as soon as it is encoded, always before the promise settles.
+   */
+  avatar(bytes: Uint8Array, onVariant?: (variant: EncodedImage<AvatarVariantName>) => void): Promise<EncodedImage<AvatarVariantName>[]>;
   /** One image at most 2048 px wide; animation kept. */
   background(bytes: Uint8Array): Promise<EncodedImage<'background'>>;
   /** The ten banner variants in PNG, after the optional crop region. */
@@ -43,9 +46,10 @@ export interface ImageProcessor {
 
 export function createImageProcessor(limits: ImageProcessorLimits): ImageProcessor {
   return {
-    async avatar(bytes) {
-      const info = await inspectImage(bytes, limits.avatar);
-      return (await loadTransform()).processAvatar(bytes, info, limits.avatar);
+    async avatar(bytes, onVariant) {
+      // Only the first frame is decoded, under the pixel limit.
+      const info = await inspectForOneFrame(bytes, limits.avatar);
+      return (await loadTransform()).processAvatar(bytes, info, limits.avatar, onVariant);
     },
     async background(bytes) {
       const info = await inspectImage(bytes, limits.background);

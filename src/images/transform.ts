@@ -29,6 +29,7 @@ import {
   checkBannerCrop,
   type AvatarVariantName,
   type BannerVariantName,
+  type SquareVariant,
 } from './variant-policy.ts';
 
 // libvips' operation cache memoises operations on identical inputs; uploads are never
@@ -125,12 +126,15 @@ export async function readHeader(bytes: Uint8Array, options: TransformOptions): 
 /**
  * The avatar: EXIF orientation applied, sRGB, no metadata, first frame only ("Animated GIFs
  * are converted to a static GIF of the first frame", §1.1), in the upload's own format so the
- * URL's extension matches. Returns the original (at most 400 px wide) and the square variants.
+ * URL's extension matches. Returns the original (at most 400 px wide) and the square variants;
+ * `onVariant` is told of each one as soon as it is encoded, so that the caller can store it
+ * while the others are still being made; every call comes before the returned promise settles.
  */
 export async function processAvatar(
   bytes: Uint8Array,
-  info: ImageInfo,
+  info: Pick<ImageInfo, 'type'>,
   options: TransformOptions,
+  onVariant?: (variant: EncodedImage<AvatarVariantName>) => void,
 ): Promise<EncodedImage<AvatarVariantName>[]> {
   const squareMax = Math.max(...AVATAR_POLICY.squares.map((s) => s.size));
   const base = await decodeToRaw(bytes, options, (img) =>
@@ -142,19 +146,50 @@ export async function processAvatar(
       withoutEnlargement: true,
     }),
   );
-  const original = encodeVariant(
-    base,
-    AVATAR_POLICY.original.name,
-    info.type,
-    options,
-    (img) => img.resize({ width: AVATAR_POLICY.original.maxWidth, withoutEnlargement: true }),
+  const told = <V extends EncodedImage<AvatarVariantName>>(p: Promise<V>): Promise<V> =>
+    onVariant ? p.then((v) => (onVariant(v), v)) : p;
+  // A square upload decoded to exactly a square's size (a square photo of 400 px or more: the
+  // usual avatar) makes the original and that square the same pixels, untouched by either
+  // resize: they are encoded once and stored under both names.
+  const same = AVATAR_POLICY.squares.find(
+    (s) => base.width === s.size && base.height === s.size && s.size <= AVATAR_POLICY.original.maxWidth,
   );
-  const squares = AVATAR_POLICY.squares.map((square) =>
-    encodeVariant(base, square.name, info.type, options, (img) =>
-      img.resize(square.size, square.size, { fit: 'cover', position: 'centre' }),
-    ),
-  );
-  return Promise.all([original, ...squares]);
+  const shared = same
+    ? encodeVariant(base, AVATAR_POLICY.original.name, info.type, options, (img) => img).then((original) => {
+        const square: EncodedImage<AvatarVariantName> = { ...original, name: same.name };
+        onVariant?.(original);
+        onVariant?.(square);
+        return { original, square };
+      })
+    : undefined;
+  // The largest encodes are started first: they finish last.
+  const original = shared
+    ? shared.then((s) => s.original)
+    : told(
+        encodeVariant(base, AVATAR_POLICY.original.name, info.type, options, (img) =>
+          img.resize({ width: AVATAR_POLICY.original.maxWidth, withoutEnlargement: true }),
+        ),
+      );
+  const started = new Map<SquareVariant, Promise<EncodedImage<AvatarVariantName>>>();
+  for (const square of [...AVATAR_POLICY.squares].sort((a, b) => b.size - a.size)) {
+    started.set(
+      square,
+      square === same
+        ? shared!.then((s) => s.square)
+        : told(
+            encodeVariant(base, square.name, info.type, options, (img) =>
+              img.resize(square.size, square.size, { fit: 'cover', position: 'centre' }),
+            ),
+          ),
+    );
+  }
+  const squares = AVATAR_POLICY.squares.map((square) => started.get(square)!);
+  // Every encode has finished, one way or the other, before this settles: no variant is
+  // handed to onVariant after a failure has been reported.
+  const settled = await Promise.allSettled([original, ...squares]);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<EncodedImage<AvatarVariantName>>).value);
 }
 
 /**

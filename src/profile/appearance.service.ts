@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import type { IdGenerator } from '../ids.ts';
-import type { ImageProcessor, BannerCrop, EncodedImage } from '../images/index.ts';
+import type { AvatarVariantName, ImageProcessor, BannerCrop, EncodedImage } from '../images/index.ts';
 import { BannerCropOutOfBoundsError } from '../images/errors.ts';
 import { BANNER_POLICY } from '../images/variant-policy.ts';
 import type { BlobStore } from '../storage/blobs/blob-store.ts';
@@ -34,7 +34,7 @@ export interface BannerSize {
 
 const CROP_PARAMS = ['width', 'height', 'offset_left', 'offset_top'] as const;
 
-/** Content-derived file name, like Twitter's: the same bytes always get the same name. */
+/** Content-derived file name: the same upload always gets the same name (under a new id). */
 function contentName(bytes: Buffer): string {
   return crypto.createHash('sha256').update(bytes).digest('hex').slice(0, 16);
 }
@@ -56,13 +56,35 @@ export class AppearanceService {
     private readonly onCleanupError: (err: unknown, keys: readonly string[]) => void = () => {},
   ) {}
 
-  /** POST account/update_profile_image. */
+  /**
+   * POST account/update_profile_image. Each variant is stored as soon as it is encoded, while
+   * the others are still being made; the switch waits for all of them.
+   */
   async updateAvatar(userId: string, params: Params): Promise<User> {
-    const variants = await processUpload(params, ['image'], (bytes) => this.images.avatar(bytes));
-    const original = variants.find((v) => v.name === 'original')!;
-    const stored = `${this.ids.next()}/${contentName(original.bytes)}.${original.extension}`;
-    const writes = variants.map((v) => [avatarKey(stored, v.name === 'original' ? null : v.name), v] as const);
-    return this.writeThenSwitch(userId, writes, { profileImage: stored }, (before) =>
+    const keys: string[] = [];
+    const puts: Promise<void>[] = [];
+    let stem = '';
+    let stored: string | undefined;
+    const store = (v: EncodedImage<AvatarVariantName>): void => {
+      stored ??= `${stem}.${v.extension}`;
+      const key = avatarKey(stored, v.name === 'original' ? null : v.name);
+      keys.push(key);
+      const put = this.blobs.put(key, v.bytes, v.contentType);
+      // Looked at once processing is over (switchAfterWrites); not an unhandled rejection meanwhile.
+      put.catch(() => undefined);
+      puts.push(put);
+    };
+    try {
+      await processUpload(params, ['image'], (bytes) => {
+        stem = `${this.ids.next()}/${contentName(bytes)}`;
+        return this.images.avatar(bytes, store);
+      });
+    } catch (e) {
+      await Promise.allSettled(puts);
+      await this.cleanup(keys);
+      throw e;
+    }
+    return this.switchAfterWrites(userId, keys, puts, { profileImage: stored! }, (before) =>
       before.profileImage ? avatarKeys(before.profileImage) : [],
     );
   }
@@ -141,14 +163,26 @@ export class AppearanceService {
     return s;
   }
 
-  private async writeThenSwitch(
+  private writeThenSwitch(
     userId: string,
     writes: ReadonlyArray<readonly [string, EncodedImage]>,
     patch: UserPatch,
     replaced: (before: User) => string[],
   ): Promise<User> {
     const keys = writes.map(([k]) => k);
-    const results = await Promise.allSettled(writes.map(([key, img]) => this.blobs.put(key, img.bytes, img.contentType)));
+    const puts = writes.map(([key, img]) => this.blobs.put(key, img.bytes, img.contentType));
+    return this.switchAfterWrites(userId, keys, puts, patch, replaced);
+  }
+
+  /** Once every write has landed, the switch; a failed write or switch removes what was written. */
+  private async switchAfterWrites(
+    userId: string,
+    keys: readonly string[],
+    puts: readonly Promise<void>[],
+    patch: UserPatch,
+    replaced: (before: User) => string[],
+  ): Promise<User> {
+    const results = await Promise.allSettled(puts);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
       await this.cleanup(keys);

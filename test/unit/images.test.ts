@@ -409,6 +409,47 @@ describe('avatar', () => {
     await rejects(images.avatar(Buffer.alloc(DEFAULT_IMAGE_LIMITS.avatar.maxBytes + 1)), ImageTooLargeError);
   });
 
+  it('a square photo of 400 px or more: the original and 400x400 are one encode of the same pixels', async () => {
+    const halves = await sharp({ create: { width: 800, height: 800, channels: 3, background: '#0000ff' } })
+      .composite([{ input: { create: { width: 400, height: 800, channels: 3, background: '#ff0000' } }, left: 0, top: 0 }])
+      .jpeg({ quality: 90 })
+      .toBuffer();
+    const outputs = await images.avatar(halves);
+    const original = byName(outputs, 'original');
+    const square = byName(outputs, '400x400');
+    await assertDecodesAs(original, 400, 400);
+    assert.ok(original.bytes.equals(square.bytes), 'the same bytes under both names');
+    assertColour(await pixel(square.bytes, 100, 200), RED, '400x400 left');
+    assertColour(await pixel(square.bytes, 300, 200), BLUE, '400x400 right');
+    // Not square: the original keeps its aspect, so the two differ.
+    const photo = await images.avatar(fixture('photo-700k.jpg'));
+    await assertDecodesAs(byName(photo, 'original'), 400, 300);
+    assert.ok(!byName(photo, 'original').bytes.equals(byName(photo, '400x400').bytes));
+  });
+
+  it('onVariant hears of each variant once, before the result arrives', async () => {
+    for (const name of ['photo-700k.jpg', 'alpha.png'] as const) {
+      const heard: EncodedImage[] = [];
+      let settled = false;
+      const pending = images.avatar(fixture(name), (v) => {
+        assert.equal(settled, false, `${name}: ${v.name} arrived after the result`);
+        heard.push(v);
+      });
+      const outputs = await pending.finally(() => (settled = true));
+      assert.deepEqual(heard.map((v) => v.name).sort(), outputs.map((v) => v.name).sort(), name);
+      for (const out of outputs) assert.ok(heard.includes(out), `${name}: ${out.name} is the object that was heard of`);
+    }
+  });
+
+  it('a JPEG is held to the pixel limit by its decode, and bad bytes behind a JPEG signature are undecodable', async () => {
+    const strict = createImageProcessor({ ...DEFAULT_IMAGE_LIMITS, avatar: { ...DEFAULT_IMAGE_LIMITS.avatar, maxPixels: 1000 * 1000 } });
+    const heard: string[] = [];
+    const err = await rejects(strict.avatar(fixture('photo-700k.jpg'), (v) => heard.push(v.name)), ImageTooManyPixelsError);
+    assert.equal((err as ImageTooManyPixelsError).maxPixels, 1000 * 1000);
+    assert.deepEqual(heard, [], 'nothing was encoded');
+    await rejects(images.avatar(Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(2000, 0x5a)])), ImageUndecodableError);
+  });
+
   it('an extreme aspect ratio still yields every variant; the original is not cropped', async () => {
     const outputs = await images.avatar(fixture('tall.png'));
     await assertDecodesAs(byName(outputs, 'original'), 1, 20000);
