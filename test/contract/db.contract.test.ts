@@ -220,19 +220,25 @@ describe('SQLite durability levels', () => {
   });
 });
 
+/** A migrated database with one user, a read-write app and its token, the credentials cached. */
+async function oneCachedAccount(db: Parameters<typeof migrateToLatest>[0], lockRows: ConstructorParameters<typeof UsersRepository>[1], fast: ConstructorParameters<typeof UsersRepository>[2], screenName: string) {
+  await migrateToLatest(db);
+  const users = new UsersRepository(db, lockRows, fast);
+  const tokens = new TokensRepository(db, fast);
+  const accounts = new AccountsService(users, new AppsRepository(db), tokens, new IdGenerator(systemClock), systemClock);
+  const u = await accounts.addUser({ screenName });
+  const app = await accounts.addApp(`${screenName} app`, 'read-write');
+  const { token } = await accounts.issueToken(app.consumerKey, screenName);
+  await tokens.findCredentials(token.token);
+  return { users, tokens, u, token };
+}
+
 describe('SQLite group commit (batchedWrite)', () => {
   test('updates queued in one turn commit together, each with its own row; a failing one leaves the others', async () => {
     const dir = tempDir();
     const { db, lockRows, fast } = openDatabase({ dataDir: dir, database: null });
     try {
-      await migrateToLatest(db);
-      const users = new UsersRepository(db, lockRows, fast);
-      const tokens = new TokensRepository(db, fast);
-      const accounts = new AccountsService(users, new AppsRepository(db), tokens, new IdGenerator(systemClock), systemClock);
-      const u = await accounts.addUser({ screenName: 'groupie' });
-      const app = await accounts.addApp('group app', 'read-write');
-      const { token } = await accounts.issueToken(app.consumerKey, 'groupie');
-      await tokens.findCredentials(token.token);
+      const { users, tokens, u, token } = await oneCachedAccount(db, lockRows, fast, 'groupie');
       const colours = Array.from({ length: 20 }, (_, i) => `0000${String(i).padStart(2, '0')}`);
       const results = await Promise.all([
         ...colours.map((c) => users.update(u.id, { colours: { link: c } })),
@@ -258,14 +264,7 @@ describe('SQLite group commit (batchedWrite)', () => {
     const { db, lockRows, fast } = openDatabase({ dataDir: dir, database: null });
     const blocker = new SQLite(path.join(dir, 'plumage.db'));
     try {
-      await migrateToLatest(db);
-      const users = new UsersRepository(db, lockRows, fast);
-      const tokens = new TokensRepository(db, fast);
-      const accounts = new AccountsService(users, new AppsRepository(db), tokens, new IdGenerator(systemClock), systemClock);
-      const u = await accounts.addUser({ screenName: 'blocked' });
-      const app = await accounts.addApp('blocked app', 'read-write');
-      const { token } = await accounts.issueToken(app.consumerKey, 'blocked');
-      await tokens.findCredentials(token.token);
+      const { users, tokens, u, token } = await oneCachedAccount(db, lockRows, fast, 'blocked');
       // Another process holds the write lock past the busy timeout.
       (await fast.rows('PRAGMA busy_timeout = 200', []));
       blocker.exec('BEGIN IMMEDIATE');
