@@ -4,7 +4,7 @@
 // timestamp window, nonce replay, token and application access level.
 import { authorizationScheme, parseAuthorizationHeader } from '../oauth1/header.ts';
 import { signatureBaseString } from '../oauth1/base-string.ts';
-import { hmacSha1, signatureMatches, signingKey } from '../oauth1/sign.ts';
+import { digestMatches, hmacSha1Digest, signatureBytes, signingKey } from '../oauth1/sign.ts';
 import type { Clock } from '../clock.ts';
 import type { AppsRepository, TokensRepository } from '../storage/db/apps.repository.ts';
 import type { UsersRepository } from '../storage/db/users.repository.ts';
@@ -155,11 +155,12 @@ function signatureVerifies(req: SignedRequest, fromHeader: readonly Pair[] | nul
   const full = withoutSignature([...(fromHeader ?? []), ...req.query, ...req.form]);
   const sets: Pair[][] = [full];
   if (req.multipart) sets.push(full.filter(([k]) => k.startsWith('oauth_')));
+  const providedBytes = signatureBytes(provided);
   let ok = false;
   for (const baseUrl of req.baseUrls) {
     for (const params of sets) {
       // No early exit: every candidate costs the same, whichever one matches.
-      if (signatureMatches(hmacSha1(signatureBaseString(req.method, baseUrl, params), key), provided)) ok = true;
+      if (digestMatches(hmacSha1Digest(signatureBaseString(req.method, baseUrl, params), key), providedBytes)) ok = true;
     }
   }
   return ok;

@@ -22,6 +22,10 @@ import { registerOAuth2Routes } from './routes/oauth2.ts';
 import { registerMetrics } from './plugins/metrics.ts';
 import { registerOpsRoutes } from './routes/ops.ts';
 import { registerWebRoutes } from './routes/web/index.ts';
+import { Readable } from 'node:stream';
+import type { FastRoute } from './routes/1.1/route.ts';
+import { installFastPath } from './fast-path.ts';
+import { handoffOf } from './handoff.ts';
 
 export interface AppOptions {
   /** pino options or false (the default: tests stay quiet). */
@@ -38,6 +42,15 @@ function encodedSize(bytes: number): number {
   return Math.ceil((bytes * 4) / 3) * 3 + 64 * 1024;
 }
 
+/** Fastify's own request ids (req-1, req-2, …), made by one counter that the fast path shares. */
+function requestIds(): () => string {
+  let next = 0;
+  return () => {
+    next = (next + 1) & 0x7fffffff;
+    return `req-${next.toString(36)}`;
+  };
+}
+
 export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<FastifyInstance> {
   const { config } = deps;
   const largestUpload = Math.max(config.limits.avatarBytes, config.limits.backgroundBytes, config.limits.bannerBytes);
@@ -50,6 +63,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
     headersTimeout: Math.min(60_000, timeout),
     connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(timeout / 4))),
   };
+  const genReqId = requestIds();
   const app = Fastify({
     ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: opts.logger ?? false }),
     childLoggerFactory: lazyChildLoggerFactory,
@@ -64,9 +78,16 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
       : { http: serverOptions }),
     // Twitter answered "/1.1/users/show.json/" like the path without the slash.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    genReqId,
   } as FastifyServerOptions);
 
   registerRouteTable(app);
+  app.decorate('fastRoutes', new Map<string, FastRoute>());
+  // A request the fast path handed over after reading its body: Fastify reads a copy of it.
+  app.addHook('preParsing', (req, _reply, payload, done) => {
+    const body = handoffOf(req.raw)?.body;
+    done(null, body ? Readable.from([body]) : payload);
+  });
   registerErrorHandling(app);
   registerMetrics(app, deps.metrics);
   await registerOverload(app, config.overload, deps.imageQueue);
@@ -86,5 +107,14 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   registerMediaRoutes(app, deps.blobs, deps.images);
   registerOpsRoutes(app, { metrics: deps.metrics, readiness: deps.readiness, metricsToken: config.metricsToken });
   await registerWebRoutes(app, deps);
+  installFastPath(app, {
+    auth: deps.auth,
+    limiter: deps.rateLimiter,
+    rateLimits: config.rateLimits,
+    metrics: deps.metrics,
+    config,
+    accessLines: opts.accessLines ?? null,
+    genReqId,
+  });
   return app;
 }

@@ -45,12 +45,18 @@ export class MediaUrls {
   }
 }
 
+/** The scheme and Host header a request came with (Fastify's request has both). */
+export interface RequestOrigin {
+  protocol: string;
+  host: string;
+}
+
 /**
  * The URL builder for one request: the configured public URL when there is one, else the
  * scheme and host the client used (so a server reached as localhost, by LAN address or on an
  * ephemeral port hands out URLs that work for that client).
  */
-export function mediaUrlsFor(config: UrlConfig & Pick<Config, 'publicUrlExplicit'>, req: { protocol: string; host: string }): MediaUrls {
+export function mediaUrlsFor(config: UrlConfig & Pick<Config, 'publicUrlExplicit'>, req: RequestOrigin): MediaUrls {
   if (config.publicUrlExplicit || !req.host) return new MediaUrls(config);
   const base = `${req.protocol}://${req.host}`;
   const httpsBase = req.protocol === 'https' ? base : config.publicHttpsUrl.startsWith('https:') ? base.replace(/^http:/, 'https:') : base;

@@ -15,30 +15,38 @@ export function hmacSha1(baseString: string, key: string): string {
   return createHmac('sha1', key).update(baseString, 'utf8').digest('base64');
 }
 
-/**
- * Standard-alphabet base64, padding optional. Buffer.from(…, 'base64') alone would silently skip
- * invalid characters and accept the URL-safe alphabet, so junk could decode to 20 bytes.
- */
-function decodeBase64Strict(text: string): Buffer | null {
-  const unpadded = text.replace(/={1,2}$/, '');
-  if (!/^[A-Za-z0-9+/]*$/.test(unpadded)) return null;
-  if (unpadded.length !== text.length && text.length % 4 !== 0) return null;
-  if (unpadded.length % 4 === 1) return null;
-  return Buffer.from(unpadded, 'base64');
+/** The raw HMAC-SHA1, for comparing with signatureBytes (no base64 round trip). */
+export function hmacSha1Digest(baseString: string, key: string): Buffer {
+  return createHmac('sha1', key).update(baseString, 'utf8').digest();
+}
+
+// Exactly the base64 texts of 20 bytes: standard alphabet, the one `=` of padding optional.
+// Buffer.from(…, 'base64') alone would silently skip invalid characters and accept the
+// URL-safe alphabet, so junk could decode to 20 bytes.
+const SHA1_BASE64 = /^[A-Za-z0-9+/]{27}=?$/;
+const NEVER_EQUAL = Buffer.alloc(SHA1_BYTES);
+
+/** The 20 bytes of a base64 HMAC-SHA1 signature, or null when it is not one. */
+export function signatureBytes(text: string): Buffer | null {
+  return SHA1_BASE64.test(text) ? Buffer.from(text, 'base64') : null;
 }
 
 /**
- * Compares two base64 HMAC-SHA1 signatures by their decoded bytes in constant time. A malformed
- * or wrong-length signature still goes through a full-length comparison, so the response time
- * does not say why a signature was rejected.
+ * Compares a computed digest with signatureBytes(provided) in constant time. A malformed
+ * signature (null) still goes through a full-length comparison, so the response time does not
+ * say why a signature was rejected.
  */
+export function digestMatches(expected: Buffer, provided: Buffer | null): boolean {
+  if (expected.length !== SHA1_BYTES) return false;
+  const equal = timingSafeEqual(expected, provided ?? NEVER_EQUAL);
+  return equal && provided !== null;
+}
+
+/** Compares two base64 HMAC-SHA1 signatures by their decoded bytes, in constant time. */
 export function signatureMatches(expectedBase64: string, providedBase64: string): boolean {
-  const expected = decodeBase64Strict(expectedBase64);
-  const provided = decodeBase64Strict(providedBase64);
-  const expectedOk = expected !== null && expected.length === SHA1_BYTES;
-  const providedOk = provided !== null && provided.length === SHA1_BYTES;
-  const left = expectedOk ? expected : Buffer.alloc(SHA1_BYTES);
-  const right = providedOk ? provided : Buffer.alloc(SHA1_BYTES, 0xff);
-  const equal = timingSafeEqual(left, right);
-  return equal && expectedOk && providedOk;
+  const expected = signatureBytes(expectedBase64);
+  const provided = signatureBytes(providedBase64);
+  // Both go through a comparison, whichever is malformed.
+  const matches = digestMatches(expected ?? NEVER_EQUAL, provided);
+  return matches && expected !== null;
 }

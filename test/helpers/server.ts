@@ -70,7 +70,10 @@ export function tempDir(prefix = 'plumage-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-export async function startTestServer(input: ConfigInput = {}, opts: DepsOptions & { clock?: Clock } = {}): Promise<TestServer> {
+export async function startTestServer(
+  input: ConfigInput = {},
+  opts: DepsOptions & { clock?: Clock; beforeListen?: (app: FastifyInstance) => void } = {},
+): Promise<TestServer> {
   const dataDir = input.dataDir ?? tempDir();
   const scaled = SCALED && !opts.blobs ? await scaledConfig() : null;
   // The server shares this process with the test's own synchronous work (fixture generation,
@@ -79,6 +82,7 @@ export async function startTestServer(input: ConfigInput = {}, opts: DepsOptions
   const config = loadConfig({ port: '0', maxEventLoopDelay: '0', ...(scaled?.input ?? {}), ...input, dataDir });
   const deps = await createDeps(config, opts);
   const app = await buildApp(deps);
+  opts.beforeListen?.(app);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const port = (app.server.address() as { port: number }).port;
   const url = `${config.tls ? 'https' : 'http'}://127.0.0.1:${port}`;

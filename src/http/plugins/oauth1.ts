@@ -9,35 +9,69 @@ import { parseFormPairs } from '../../oauth1/percent-encode.ts';
 import { normalizeBaseUrl } from '../../oauth1/base-string.ts';
 import type { Config } from '../../config.ts';
 import { FormBody } from './body-parsers.ts';
+import type { AuthContext } from '../../auth/auth.service.ts';
+import { handoffOf } from '../handoff.ts';
 
 function splitUrl(raw: string): { path: string; query: string } {
   const q = raw.indexOf('?');
   return q === -1 ? { path: raw, query: '' } : { path: raw.slice(0, q), query: raw.slice(q + 1) };
 }
 
+/** What the verifier needs of a request, as Fastify's request and the fast path both know it. */
+export interface RequestFacts {
+  method: string;
+  /** The request target as sent (path and query). */
+  rawUrl: string;
+  /** Scheme and Host: those of the client, or X-Forwarded-* when trustProxy is on. */
+  protocol: string;
+  host: string | undefined;
+  authorization: string | undefined;
+  form: ReadonlyArray<readonly [string, string]>;
+  multipart: boolean;
+}
+
 /** The base URLs a client may have signed: the configured public URL, then what it sent us. */
-function baseUrls(req: FastifyRequest, config: Config, path: string): string[] {
+function baseUrls(f: RequestFacts, config: Config, path: string): string[] {
   const seen = new Set<string>();
   if (config.publicUrlExplicit) {
     const u = new URL(config.publicUrl);
     seen.add(normalizeBaseUrl(u.protocol.slice(0, -1), u.host, u.pathname.replace(/\/$/, '') + path));
   }
-  // request.protocol and request.host follow X-Forwarded-* only when trustProxy is on.
-  const host = req.host;
-  if (host) seen.add(normalizeBaseUrl(req.protocol, host, path));
+  if (f.host) seen.add(normalizeBaseUrl(f.protocol, f.host, path));
   return [...seen];
 }
 
-export function describeSignedRequest(req: FastifyRequest, config: Config): SignedRequest {
-  const { path, query } = splitUrl(req.raw.url ?? '/');
+export function signedRequestOf(f: RequestFacts, config: Config): SignedRequest {
+  const { path, query } = splitUrl(f.rawUrl);
   return {
-    method: req.method,
-    baseUrls: baseUrls(req, config, path),
-    authorization: req.headers.authorization,
+    method: f.method,
+    baseUrls: baseUrls(f, config, path),
+    authorization: f.authorization,
     query: parseFormPairs(query),
+    form: f.form,
+    multipart: f.multipart,
+  };
+}
+
+export function describeSignedRequest(req: FastifyRequest, config: Config): SignedRequest {
+  // request.protocol and request.host follow X-Forwarded-* only when trustProxy is on.
+  return signedRequestOf({
+    method: req.method,
+    rawUrl: req.raw.url ?? '/',
+    protocol: req.protocol,
+    host: req.host,
+    authorization: req.headers.authorization,
     form: req.body instanceof FormBody ? req.body.pairs : [],
     multipart: req.isMultipart(),
-  };
+  }, config);
+}
+
+/** The header that tells the client its access level, sent once authentication succeeded. */
+export const ACCESS_LEVEL_HEADER = 'x-access-level';
+
+/** Refuses a write by a read-only application or token (403 / 261). */
+export function checkAccessLevel(ctx: AuthContext, write: boolean | undefined): void {
+  if (write && ctx.accessLevel !== 'read-write') throw new ReadOnlyApplicationError();
 }
 
 export function registerOAuth(app: FastifyInstance, auth: AuthService, appAuth: AppAuthService, config: Config): void {
@@ -47,6 +81,11 @@ export function registerOAuth(app: FastifyInstance, auth: AuthService, appAuth: 
   app.addHook('preHandler', async (req, reply) => {
     const cfg = req.routeOptions.config;
     if (cfg.auth === undefined) return;
+    const handoff = handoffOf(req.raw);
+    if (handoff) {
+      for (const [name, value] of handoff.headers) reply.header(name, value);
+      throw handoff.error;
+    }
     if (config.requireTls && req.protocol !== 'https') throw new SslRequiredError();
     const header = req.headers.authorization;
     if (cfg.auth === 'user-or-app' && header !== undefined && authorizationScheme(header) === 'bearer') {
@@ -58,7 +97,7 @@ export function registerOAuth(app: FastifyInstance, auth: AuthService, appAuth: 
     const ctx = await auth.authenticate(describeSignedRequest(req, config));
     req.auth = ctx;
     req.rateSubject = ctx.token.token;
-    reply.header('x-access-level', ctx.accessLevel);
-    if (cfg.write && ctx.accessLevel !== 'read-write') throw new ReadOnlyApplicationError();
+    reply.header(ACCESS_LEVEL_HEADER, ctx.accessLevel);
+    checkAccessLevel(ctx, cfg.write);
   });
 }

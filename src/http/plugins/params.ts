@@ -13,16 +13,24 @@ import { UploadBufferPool, UploadBytes } from '../upload-buffers.ts';
 /** File parts are read into reused buffers (see upload-buffers.ts), one pool per process. */
 const uploadBuffers = new UploadBufferPool();
 
-async function readParams(req: FastifyRequest): Promise<Params> {
+type Pairs = ReadonlyArray<readonly [string, string]>;
+
+/** The query's and the urlencoded body's parameters, the first occurrence of each name. */
+export function paramValues(query: Pairs, form: Pairs): Map<string, string> {
   const values = new Map<string, string>();
+  for (const [k, v] of query) if (!values.has(k)) values.set(k, v);
+  for (const [k, v] of form) if (!values.has(k)) values.set(k, v);
+  return values;
+}
+
+async function readParams(req: FastifyRequest): Promise<Params> {
+  const url = req.raw.url ?? '';
+  const q = url.indexOf('?');
+  const values = paramValues(q === -1 ? [] : parseFormPairs(url.slice(q + 1)), req.body instanceof FormBody ? req.body.pairs : []);
   const files = new Map<string, Buffer>();
   const add = (k: string, v: string) => {
     if (!values.has(k)) values.set(k, v);
   };
-  const url = req.raw.url ?? '';
-  const q = url.indexOf('?');
-  if (q !== -1) for (const [k, v] of parseFormPairs(url.slice(q + 1))) add(k, v);
-  if (req.body instanceof FormBody) for (const [k, v] of req.body.pairs) add(k, v);
   const uploads: UploadBytes[] = [];
   const releaseUploads = () => {
     for (const u of uploads) u.release();

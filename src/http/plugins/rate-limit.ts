@@ -22,16 +22,36 @@ export function endpointName(routeUrl: string): string {
   return routeUrl.replace(/^\/1\.1\//, '').replace(/\.json$/, '');
 }
 
+/**
+ * Counts one request of `subject` against the route (`routeUrl` as registered) and returns the
+ * x-rate-limit-* headers, and whether the request is over the limit.
+ */
+export async function countRequest(
+  limiter: RateLimiter,
+  settings: RateLimitSettings,
+  subject: string,
+  routeUrl: string,
+  routeDefault: number,
+): Promise<{ headers: Array<[string, string]>; exceeded: boolean }> {
+  const limit = settings.limits[endpointName(routeUrl) as RateLimitedEndpoint] ?? routeDefault;
+  const w = await limiter.hit(rateKey(subject, routeUrl), WINDOW_MS);
+  return {
+    headers: [
+      ['x-rate-limit-limit', String(limit)],
+      ['x-rate-limit-remaining', String(Math.max(0, limit - w.count))],
+      ['x-rate-limit-reset', String(Math.ceil(w.resetAt / 1000))],
+    ],
+    exceeded: w.count > limit,
+  };
+}
+
 export function registerRateLimit(app: FastifyInstance, limiter: RateLimiter, settings: RateLimitSettings): void {
   if (!settings.enabled) return;
   app.addHook('preHandler', async (req, reply) => {
     const routeDefault = req.routeOptions.config.rateLimit;
     if (routeDefault === undefined || req.rateSubject === null) return;
-    const limit = settings.limits[endpointName(req.routeOptions.url ?? '') as RateLimitedEndpoint] ?? routeDefault;
-    const w = await limiter.hit(rateKey(req.rateSubject, req.routeOptions.url ?? ''), WINDOW_MS);
-    reply.header('x-rate-limit-limit', String(limit));
-    reply.header('x-rate-limit-remaining', String(Math.max(0, limit - w.count)));
-    reply.header('x-rate-limit-reset', String(Math.ceil(w.resetAt / 1000)));
-    if (w.count > limit) throw new RateLimitExceededError();
+    const { headers, exceeded } = await countRequest(limiter, settings, req.rateSubject, req.routeOptions.url ?? '', routeDefault);
+    for (const [name, value] of headers) reply.header(name, value);
+    if (exceeded) throw new RateLimitExceededError();
   });
 }

@@ -7,13 +7,18 @@ import type { FastifyInstance } from 'fastify';
 
 /** For JSON, images and anything else that is not a page: nothing may load or run. */
 export const LOCKED_DOWN_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'; sandbox";
-const HSTS = 'max-age=31536000';
+/** On every answer, in this order. */
+export const SECURITY_HEADERS: ReadonlyArray<readonly [string, string]> = [
+  ['x-content-type-options', 'nosniff'],
+  ['x-frame-options', 'DENY'],
+  ['referrer-policy', 'no-referrer'],
+];
+/** On every answer over TLS. */
+export const HSTS = 'max-age=31536000';
 
 export function registerSecurityHeaders(app: FastifyInstance): void {
   app.addHook('onSend', (req, reply, payload, done) => {
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('x-frame-options', 'DENY');
-    reply.header('referrer-policy', 'no-referrer');
+    for (const [name, value] of SECURITY_HEADERS) reply.header(name, value);
     const type = String(reply.getHeader('content-type') ?? '');
     const csp = reply.getHeader('content-security-policy');
     if (csp === undefined) {

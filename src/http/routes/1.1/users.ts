@@ -12,6 +12,7 @@ export function registerUsersRoutes(app: FastifyInstance, profile: ProfileServic
     // Public data: Twitter served users/show to app-only (bearer) callers too.
     auth: 'user-or-app',
     rateLimit: GET_LIMITS['users/show'],
-    handle: async ({ params, req }) => userView(config, req, await profile.show(params), params, false),
+    fast: true,
+    handle: async ({ params, origin }) => userView(config, origin, await profile.show(params), params, false),
   });
 }
