@@ -89,7 +89,9 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
     done(null, body ? Readable.from([body]) : payload);
   });
   registerErrorHandling(app);
-  registerMetrics(app, deps.metrics);
+  // Request metrics only where /metrics can be read (PLUMAGE_METRICS_TOKEN): recording them
+  // costs every request a few microseconds.
+  if (config.metricsToken !== null) registerMetrics(app, deps.metrics);
   await registerOverload(app, config.overload, deps.imageQueue);
   registerSecurityHeaders(app);
   await registerBodyParsers(app, { bodyLimit: encodedSize(largestUpload), fileLimit: largestUpload + 1 });
@@ -111,7 +113,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
     auth: deps.auth,
     limiter: deps.rateLimiter,
     rateLimits: config.rateLimits,
-    metrics: deps.metrics,
+    metrics: config.metricsToken !== null ? deps.metrics : null,
     config,
     accessLines: opts.accessLines ?? null,
     genReqId,

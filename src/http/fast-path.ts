@@ -40,7 +40,8 @@ export interface FastPathOptions {
   auth: AuthService;
   limiter: RateLimiter;
   rateLimits: RateLimitSettings;
-  metrics: Metrics;
+  /** Where requests are counted, or null when nobody can read the counts (no metrics token). */
+  metrics: Metrics | null;
   config: Config;
   /** Where access lines go (the server's log destination), or null to log through app.log. */
   accessLines: AccessLineSink | null;
@@ -152,7 +153,7 @@ export function installFastPath(app: FastifyInstance, opts: FastPathOptions): vo
 
   function finished(route: FastRoute, req: IncomingMessage, res: ServerResponse, start: number): void {
     const responseTime = performance.now() - start;
-    opts.metrics.recordRequest(route.method, route.url, res.statusCode, responseTime / 1000);
+    opts.metrics?.recordRequest(route.method, route.url, res.statusCode, responseTime / 1000);
     const sink = opts.accessLines;
     if (sink !== null && !sink.enabled()) return;
     if (sink === null && log.isLevelEnabled !== undefined && !log.isLevelEnabled('info')) return;

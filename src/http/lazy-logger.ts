@@ -85,6 +85,9 @@ export interface AccessFacts {
   responseTime: number;
 }
 
+/** Each sink's pid and hostname fields, written once. */
+const bindings = new WeakMap<AccessLineSink, string>();
+
 /**
  * The access line in pino's format (the same fields, in the same order, as the logger call
  * below would write): serialising it through pino, with its serializers and redaction, cost
@@ -93,8 +96,13 @@ export interface AccessFacts {
  */
 export function writeAccessLine(sink: AccessLineSink, f: AccessFacts): void {
   const q = f.url.indexOf('?');
+  let base = bindings.get(sink);
+  if (base === undefined) {
+    base = `"pid":${sink.pid},"hostname":${JSON.stringify(sink.hostname)}`;
+    bindings.set(sink, base);
+  }
   sink.write(
-    `{"level":30,"time":${Date.now()},"pid":${sink.pid},"hostname":${JSON.stringify(sink.hostname)},"reqId":${JSON.stringify(f.id)},`
+    `{"level":30,"time":${Date.now()},${base},"reqId":${JSON.stringify(f.id)},`
       + `"req":{"method":${JSON.stringify(f.method)},"path":${JSON.stringify(q === -1 ? f.url : f.url.slice(0, q))}`
       + `${f.hostname ? `,"host":${JSON.stringify(f.hostname)}` : ''}${f.ip ? `,"remoteAddress":${JSON.stringify(f.ip)}` : ''}},`
       + `"res":{"statusCode":${f.statusCode}},"responseTime":${f.responseTime},"msg":"request completed"}\n`,

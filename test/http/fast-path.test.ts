@@ -66,7 +66,7 @@ describe('the fast path', () => {
   let alice: Credentials;
   let reader: Credentials;
   before(async () => {
-    server = await startTestServer({}, { beforeListen: countFastify });
+    server = await startTestServer({ metricsToken: 'fast-path-metrics-token' }, { beforeListen: countFastify });
     alice = await server.account('alice', { name: 'Alice' });
     reader = await server.account('reader', { readOnly: true });
   });
