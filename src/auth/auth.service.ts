@@ -5,6 +5,7 @@
 import { authorizationScheme, parseAuthorizationHeader } from '../oauth1/header.ts';
 import { signatureBaseString } from '../oauth1/base-string.ts';
 import { digestMatches, hmacSha1Digest, signatureBytes, signingKey } from '../oauth1/sign.ts';
+import { hmacSha1Ascii, hmacSha1Key, type HmacSha1Key } from '../oauth1/sha1.ts';
 import type { Clock } from '../clock.ts';
 import type { AppsRepository, TokensRepository } from '../storage/db/apps.repository.ts';
 import type { UsersRepository } from '../storage/db/users.repository.ts';
@@ -45,8 +46,13 @@ export interface AuthContext {
 const REQUIRED = ['oauth_consumer_key', 'oauth_nonce', 'oauth_signature', 'oauth_signature_method', 'oauth_timestamp', 'oauth_token'] as const;
 // Generous bounds: they only keep hostile input from costing memory in the nonce store.
 const MAX_PARAM_LENGTH = 512;
+/** Prepared HMAC keys kept (one per application and token in use). */
+const MAX_HMAC_KEYS = 10_000;
 
 export class AuthService {
+  /** Signing key → its prepared HMAC-SHA1 key: the keyed half of the HMAC, done once per key. */
+  private readonly hmacKeys = new Map<string, HmacSha1Key>();
+
   constructor(
     private readonly apps: AppsRepository,
     private readonly tokens: TokensRepository,
@@ -79,7 +85,7 @@ export class AuthService {
 
     const key = signingKey(app.consumerSecret, token.secret);
     const provided = oauth.get('oauth_signature')!;
-    if (!signatureVerifies(req, fromHeader, key, provided)) throw new CouldNotAuthenticateError('signature mismatch');
+    if (!signatureVerifies(req, fromHeader, key, this.hmacKey(key), provided)) throw new CouldNotAuthenticateError('signature mismatch');
 
     const skewMs = this.skewSeconds * 1000;
     if (Math.abs(this.clock.now() - Number(timestamp) * 1000) > skewMs) throw new TimestampOutOfBoundsError();
@@ -93,6 +99,16 @@ export class AuthService {
     if (!user) throw new InvalidTokenError();
     const accessLevel: AccessLevel = app.accessLevel === 'read' || token.accessLevel === 'read' ? 'read' : 'read-write';
     return { user, app, token, accessLevel };
+  }
+
+  private hmacKey(key: string): HmacSha1Key {
+    let prepared = this.hmacKeys.get(key);
+    if (prepared === undefined) {
+      prepared = hmacSha1Key(key);
+      if (this.hmacKeys.size >= MAX_HMAC_KEYS) this.hmacKeys.delete(this.hmacKeys.keys().next().value!);
+      this.hmacKeys.set(key, prepared);
+    }
+    return prepared;
   }
 }
 
@@ -150,7 +166,7 @@ export function extractOAuthParams(
  * multipart request also with the oauth_* parameters alone, because Twitter's media doc told
  * clients not to sign the query there and some follow it (reference §5.2).
  */
-function signatureVerifies(req: SignedRequest, fromHeader: readonly Pair[] | null, key: string, provided: string): boolean {
+function signatureVerifies(req: SignedRequest, fromHeader: readonly Pair[] | null, key: string, prepared: HmacSha1Key, provided: string): boolean {
   const withoutSignature = (pairs: readonly Pair[]) => pairs.filter(([k]) => k !== 'oauth_signature');
   const full = withoutSignature([...(fromHeader ?? []), ...req.query, ...req.form]);
   const sets: Pair[][] = [full];
@@ -160,7 +176,9 @@ function signatureVerifies(req: SignedRequest, fromHeader: readonly Pair[] | nul
   for (const baseUrl of req.baseUrls) {
     for (const params of sets) {
       // No early exit: every candidate costs the same, whichever one matches.
-      if (digestMatches(hmacSha1Digest(signatureBaseString(req.method, baseUrl, params), key), providedBytes)) ok = true;
+      const base = signatureBaseString(req.method, baseUrl, params);
+      // A base string is ASCII (percent-encoded); node:crypto would take anything else.
+      if (digestMatches(hmacSha1Ascii(prepared, base) ?? hmacSha1Digest(base, key), providedBytes)) ok = true;
     }
   }
   return ok;

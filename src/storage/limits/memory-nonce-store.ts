@@ -1,7 +1,7 @@
 // In-process NonceStore for a single node: an open-addressing hash table (linear probing) in
 // typed arrays. A slot holds 64 bits of SHA-1 over a random per-process secret and the key (so
-// nobody can choose nonces that collide; native SHA-1 costs about a third of SipHash written in
-// JavaScript) and the key's expiry in ms; no strings are kept, about
+// nobody can choose nonces that collide; the secret's block is hashed once, oauth1/sha1.ts) and
+// the key's expiry in ms; no strings are kept, about
 // 16 bytes a slot. Expired slots are reused by later inserts. When used slots (live or
 // expired) pass MAX_LOAD of the table, it is rebuilt from its live entries at TARGET_LOAD: it
 // grows under a rising rate and shrinks once a burst has expired.
@@ -11,6 +11,7 @@
 import crypto from 'node:crypto';
 import type { Clock } from '../../clock.ts';
 import type { NonceStore } from './nonce-store.ts';
+import { keyedDigest64, sha1PrefixState } from '../../oauth1/sha1.ts';
 
 const MIN_CAPACITY = 1024;
 /** Rebuild when used slots (live or expired, never emptied) exceed this share of the table. */
@@ -24,7 +25,9 @@ export interface MemoryNonceStoreOptions {
 }
 
 export class MemoryNonceStore implements NonceStore {
-  private readonly secret = crypto.randomBytes(16);
+  private readonly secret = crypto.randomBytes(64);
+  /** SHA-1's state after the secret (one block): a key costs only its own blocks. */
+  private readonly keyed = sha1PrefixState(this.secret);
   private readonly digest = new Uint32Array(2);
   private hi: Uint32Array;
   private lo: Uint32Array;
@@ -74,9 +77,11 @@ export class MemoryNonceStore implements NonceStore {
   }
 
   private hash(key: string): void {
+    if (keyedDigest64(this.keyed, key, this.digest)) return;
+    // Not ASCII: the same digest of its UTF-8 bytes, from node:crypto.
     const d = crypto.createHash('sha1').update(this.secret).update(key, 'utf8').digest();
-    this.digest[0] = d.readUInt32LE(0);
-    this.digest[1] = d.readUInt32LE(4);
+    this.digest[0] = d.readUInt32BE(0);
+    this.digest[1] = d.readUInt32BE(4);
   }
 
   /** False when the digest is present and live; otherwise records it and returns true. */

@@ -1,0 +1,59 @@
+// The SHA-1 of oauth1/sha1.ts against node:crypto: HMAC-SHA1 for every message length across
+// several blocks (the padding's edge cases sit at 55, 56 and 64 bytes), keys shorter and longer
+// than a block, and the keyed 64-bit digest of the nonce store.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { hmacSha1Ascii, hmacSha1Key, keyedDigest64, sha1PrefixState } from '../../src/oauth1/sha1.ts';
+import { mulberry32 } from '../helpers/seeded-random.ts';
+
+const random = mulberry32(0x51a1);
+function ascii(length: number): string {
+  let s = '';
+  for (let i = 0; i < length; i++) s += String.fromCharCode(Math.floor(random() * 128));
+  return s;
+}
+
+test('HMAC-SHA1 of ASCII equals node:crypto for every length up to four blocks and keys of 0 to 130 bytes', () => {
+  for (const keyLength of [0, 1, 20, 63, 64, 65, 96, 130]) {
+    const key = ascii(keyLength);
+    const prepared = hmacSha1Key(key);
+    for (let length = 0; length <= 260; length++) {
+      const message = ascii(length);
+      const expected = crypto.createHmac('sha1', key).update(message, 'utf8').digest();
+      assert.deepEqual(hmacSha1Ascii(prepared, message), expected, `key ${keyLength} bytes, message ${length} bytes`);
+    }
+  }
+});
+
+test('HMAC-SHA1 of long random base strings and UTF-8 keys equals node:crypto', () => {
+  for (let i = 0; i < 300; i++) {
+    const key = `${ascii(30 + Math.floor(random() * 40))}é&${ascii(40)}`;
+    const message = ascii(Math.floor(random() * 5000));
+    assert.deepEqual(hmacSha1Ascii(hmacSha1Key(key), message), crypto.createHmac('sha1', key).update(message).digest());
+  }
+  // RFC 2202 test case 2.
+  assert.equal(hmacSha1Ascii(hmacSha1Key('Jefe'), 'what do ya want for nothing?')!.toString('hex'), 'effcdf6ae5eb2fa2d27416d5f184df9c259a7c79');
+});
+
+test('a message that is not ASCII is left to node:crypto (null)', () => {
+  const prepared = hmacSha1Key('key');
+  assert.equal(hmacSha1Ascii(prepared, 'caf\u00e9'), null);
+  assert.equal(hmacSha1Ascii(prepared, `${'a'.repeat(100)}\u{1F600}`), null);
+  assert.equal(hmacSha1Ascii(prepared, '\u0080'), null);
+  assert.notEqual(hmacSha1Ascii(prepared, '\u007f'), null);
+});
+
+test('the keyed 64-bit digest is the first 8 bytes of SHA-1(secret ‖ message)', () => {
+  const secret = crypto.randomBytes(64);
+  const state = sha1PrefixState(secret);
+  const out = new Uint32Array(2);
+  for (let length = 0; length <= 200; length++) {
+    const message = ascii(length);
+    assert.equal(keyedDigest64(state, message, out), true);
+    const d = crypto.createHash('sha1').update(secret).update(message).digest();
+    assert.deepEqual([...out], [d.readUInt32BE(0), d.readUInt32BE(4)], `message ${length} bytes`);
+  }
+  assert.equal(keyedDigest64(state, 'n\u00f6nce', out), false);
+  assert.throws(() => sha1PrefixState(crypto.randomBytes(16)), RangeError);
+});
