@@ -5,17 +5,31 @@
 
 import { percentDecodeStrict } from './percent-encode.ts';
 
-// RFC 9110 token characters, used for the scheme and for parameter names.
-const TOKEN = /[!#$%&'*+\-.^_`|~0-9A-Za-z]+/y;
+// RFC 9110 token characters, used for the scheme and for parameter names; by character code.
+const TOKEN_CHARS = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TOKEN_CHARS[c.charCodeAt(0)] = 1;
 // Unquoted values are read more loosely than a token: clients that leave the quotes off
 // still send raw base64 (`/`, `=`) in oauth_signature.
 const BARE_VALUE = /[^\s",\\]*/y;
-const OWS = /[ \t]*/y;
 
 function matchAt(pattern: RegExp, text: string, at: number): string {
   pattern.lastIndex = at;
   const m = pattern.exec(text);
   return m ? m[0] : '';
+}
+
+/** The token starting at `at` (empty when there is none). */
+function tokenAt(text: string, at: number): string {
+  let end = at;
+  for (let c = text.charCodeAt(end); c < 128 && TOKEN_CHARS[c] === 1; c = text.charCodeAt(++end));
+  return text.slice(at, end);
+}
+
+/** The index after the spaces and tabs (optional whitespace) starting at `at`. */
+function skipOws(text: string, at: number): number {
+  let i = at;
+  for (let c = text.charCodeAt(i); c === 0x20 || c === 0x09; c = text.charCodeAt(++i));
+  return i;
 }
 
 export function authorizationScheme(value: string): string {
@@ -32,7 +46,7 @@ export function authorizationScheme(value: string): string {
  */
 export function parseAuthorizationHeader(value: string): Array<[string, string]> | null {
   const text = value.trim();
-  const scheme = matchAt(TOKEN, text, 0);
+  const scheme = tokenAt(text, 0);
   if (scheme.toLowerCase() !== 'oauth') return null;
   let i = scheme.length;
   if (i < text.length && !/[ \t]/.test(text.charAt(i))) return null;
@@ -41,7 +55,7 @@ export function parseAuthorizationHeader(value: string): Array<[string, string]>
   // Empty list elements (`a="1",,b="2"`) are legal in HTTP lists (RFC 9110 §5.6.1).
   let needSeparator = false;
   for (;;) {
-    i += matchAt(OWS, text, i).length;
+    i = skipOws(text, i);
     if (i >= text.length) break;
     if (text[i] === ',') {
       i += 1;
@@ -50,13 +64,11 @@ export function parseAuthorizationHeader(value: string): Array<[string, string]>
     }
     if (needSeparator) return null;
 
-    const rawKey = matchAt(TOKEN, text, i);
+    const rawKey = tokenAt(text, i);
     if (rawKey === '') return null;
-    i += rawKey.length;
-    i += matchAt(OWS, text, i).length;
+    i = skipOws(text, i + rawKey.length);
     if (text[i] !== '=') return null;
-    i += 1;
-    i += matchAt(OWS, text, i).length;
+    i = skipOws(text, i + 1);
 
     let rawValue: string;
     const close = text[i] === '"' ? text.indexOf('"', i + 1) : -1;
@@ -90,7 +102,7 @@ export function parseAuthorizationHeader(value: string): Array<[string, string]>
     needSeparator = true;
 
     // realm is free text, not percent-encoded, so it must not fail the decoding below.
-    if (rawKey.toLowerCase() === 'realm') continue;
+    if (rawKey.length === 5 && rawKey.toLowerCase() === 'realm') continue;
     const key = percentDecodeStrict(rawKey);
     const decoded = percentDecodeStrict(rawValue);
     if (key === null || decoded === null) return null;
