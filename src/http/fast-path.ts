@@ -56,6 +56,13 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
+/** Fastify's request.hostname: the Host header without its port. */
+function hostnameOf(host: string): string {
+  if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1);
+  const colon = host.indexOf(':');
+  return colon === -1 ? host : host.slice(0, colon);
+}
+
 /**
  * Puts the fast path in front of Fastify's request handler on app.server. Call after every
  * route is registered. Not installed behind a proxy (trustProxy).
@@ -163,7 +170,7 @@ export function installFastPath(app: FastifyInstance, opts: FastPathOptions): vo
       method: route.method,
       url: req.url ?? '/',
       // Fastify's request.hostname: the Host header without its port.
-      hostname: host === undefined ? undefined : host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':', 1)[0],
+      hostname: host === undefined ? undefined : hostnameOf(host),
       ip: req.socket.remoteAddress,
       statusCode: res.statusCode,
       responseTime,

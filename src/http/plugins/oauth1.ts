@@ -30,15 +30,30 @@ export interface RequestFacts {
   multipart: boolean;
 }
 
+/** The configured public URL, parsed once per configuration. */
+const publicUrls = new WeakMap<Config, { scheme: string; host: string; prefix: string }>();
+function publicUrlOf(config: Config): { scheme: string; host: string; prefix: string } {
+  let p = publicUrls.get(config);
+  if (p === undefined) {
+    const u = new URL(config.publicUrl);
+    p = { scheme: u.protocol.slice(0, -1), host: u.host, prefix: u.pathname.replace(/\/$/, '') };
+    publicUrls.set(config, p);
+  }
+  return p;
+}
+
 /** The base URLs a client may have signed: the configured public URL, then what it sent us. */
 function baseUrls(f: RequestFacts, config: Config, path: string): string[] {
-  const seen = new Set<string>();
+  const urls: string[] = [];
   if (config.publicUrlExplicit) {
-    const u = new URL(config.publicUrl);
-    seen.add(normalizeBaseUrl(u.protocol.slice(0, -1), u.host, u.pathname.replace(/\/$/, '') + path));
+    const p = publicUrlOf(config);
+    urls.push(normalizeBaseUrl(p.scheme, p.host, p.prefix + path));
   }
-  if (f.host) seen.add(normalizeBaseUrl(f.protocol, f.host, path));
-  return [...seen];
+  if (f.host) {
+    const fromRequest = normalizeBaseUrl(f.protocol, f.host, path);
+    if (!urls.includes(fromRequest)) urls.push(fromRequest);
+  }
+  return urls;
 }
 
 export function signedRequestOf(f: RequestFacts, config: Config): SignedRequest {
