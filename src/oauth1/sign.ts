@@ -11,13 +11,14 @@ export function signingKey(consumerSecret: string, tokenSecret: string): string 
   return `${percentEncode(consumerSecret)}&${percentEncode(tokenSecret)}`;
 }
 
-export function hmacSha1(baseString: string, key: string): string {
-  return createHmac('sha1', key).update(baseString, 'utf8').digest('base64');
-}
-
 /** The raw HMAC-SHA1, for comparing with signatureBytes (no base64 round trip). */
 export function hmacSha1Digest(baseString: string, key: string): Buffer {
   return createHmac('sha1', key).update(baseString, 'utf8').digest();
+}
+
+/** The oauth_signature value: the HMAC-SHA1 in base64. */
+export function hmacSha1(baseString: string, key: string): string {
+  return hmacSha1Digest(baseString, key).toString('base64');
 }
 
 // Exactly the base64 texts of 20 bytes: standard alphabet, the one `=` of padding optional.
