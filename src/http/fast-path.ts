@@ -11,14 +11,16 @@
 //     would have to normalise goes to Fastify),
 //   - carries no body, or a small application/x-www-form-urlencoded one with a Content-Length,
 //   - uses OAuth 1.0a (a bearer token, or any other scheme, goes to Fastify),
-//   - arrives while the process is not shedding load, not closing, and not behind a proxy
-//     (trustProxy: the client's scheme, host and address come from X-Forwarded-*),
+//   - arrives while the process is not shedding load or closing,
 //   - and succeeds.
+// Behind a proxy (trustProxy) the scheme, host and address come from X-Forwarded-* exactly as
+// Fastify's request reads them.
 // Everything else goes to Fastify untouched, or, once begun, with a handoff (handoff.ts): the
 // body already read, the headers decided and the error met, so that the one error handler
 // writes every error.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
+import proxyAddr from '@fastify/proxy-addr';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { AuthService } from '../auth/auth.service.ts';
 import type { Config } from '../config.ts';
@@ -56,6 +58,40 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
+/** Where a request says it came from: Fastify's request.protocol, host and ip. */
+interface Origin {
+  protocol: string;
+  host: string | undefined;
+  /** The client's address; behind a proxy found only when logged (it parses X-Forwarded-For). */
+  ip(): string | undefined;
+}
+
+/** Fastify's reading of a header sent more than once: the last entry. */
+function lastEntry(value: string): string {
+  const comma = value.lastIndexOf(',');
+  return comma === -1 ? value.trim() : value.slice(comma + 1).trim();
+}
+
+const TRUST_EVERY_HOP = () => true;
+
+/** As Fastify's request reads them, with trustProxy: true (every hop trusted) or false. */
+function originOf(req: IncomingMessage, trustProxy: boolean): Origin {
+  const socket = req.socket as TLSSocket;
+  const fromSocket = socket.encrypted === true ? 'https' : 'http';
+  const { headers } = req;
+  if (!trustProxy) return { protocol: fromSocket, host: headers.host, ip: () => socket.remoteAddress };
+  const proto = headers['x-forwarded-proto'];
+  const host = headers['x-forwarded-host'];
+  return {
+    protocol: proto ? lastEntry(proto as string) : fromSocket,
+    host: host ? lastEntry(host as string) : headers.host,
+    ip: () => {
+      const all = proxyAddr.all(req, TRUST_EVERY_HOP);
+      return all[all.length - 1];
+    },
+  };
+}
+
 /** Fastify's request.hostname: the Host header without its port. */
 function hostnameOf(host: string): string {
   if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1);
@@ -63,13 +99,10 @@ function hostnameOf(host: string): string {
   return colon === -1 ? host : host.slice(0, colon);
 }
 
-/**
- * Puts the fast path in front of Fastify's request handler on app.server. Call after every
- * route is registered. Not installed behind a proxy (trustProxy).
- */
+/** Puts the fast path in front of Fastify's request handler on app.server. Call after every route is registered. */
 export function installFastPath(app: FastifyInstance, opts: FastPathOptions): void {
   const { config } = opts;
-  if (config.trustProxy || app.fastRoutes.size === 0) return;
+  if (app.fastRoutes.size === 0) return;
   const server = app.server;
   const listeners = server.listeners('request') as Listener[];
   // Fastify attaches exactly one; anything else is a set-up this code does not know.
@@ -91,8 +124,8 @@ export function installFastPath(app: FastifyInstance, opts: FastPathOptions): vo
     const route = app.fastRoutes.get(`${req.method} ${q === -1 ? url : url.slice(0, q)}`);
     if (route === undefined) return false;
     const headers = req.headers;
-    const encrypted = (req.socket as TLSSocket).encrypted === true;
-    if (config.requireTls && !encrypted) return false;
+    const origin = originOf(req, config.trustProxy);
+    if (config.requireTls && origin.protocol !== 'https') return false;
     const authorization = headers.authorization;
     if (authorization !== undefined && authorizationScheme(authorization) !== 'oauth') return false;
     if (headers.expect !== undefined || headers['transfer-encoding'] !== undefined) return false;
@@ -100,7 +133,7 @@ export function installFastPath(app: FastifyInstance, opts: FastPathOptions): vo
     const start = performance.now();
     if (route.method === 'GET') {
       if (length !== undefined && length !== '0') return false;
-      void serve(route, req, res, null, start, encrypted);
+      void serve(route, req, res, null, start, origin);
       return true;
     }
     const type = headers['content-type'];
@@ -108,16 +141,15 @@ export function installFastPath(app: FastifyInstance, opts: FastPathOptions): vo
     if (type === undefined || !FORM_TYPE.test(type) || !(n > 0 && n <= MAX_FAST_BODY)) return false;
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.once('end', () => void serve(route, req, res, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), start, encrypted));
+    req.once('end', () => void serve(route, req, res, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), start, origin));
     // A connection that breaks while the body arrives has nobody left to answer.
     req.once('error', () => res.destroy());
     return true;
   }
 
-  async function serve(route: FastRoute, req: IncomingMessage, res: ServerResponse, body: Buffer | null, start: number, encrypted: boolean): Promise<void> {
+  async function serve(route: FastRoute, req: IncomingMessage, res: ServerResponse, body: Buffer | null, start: number, origin: Origin): Promise<void> {
     const decided: Array<[string, string]> = [];
-    const protocol = encrypted ? 'https' : 'http';
-    const host = req.headers.host;
+    const { protocol, host } = origin;
     try {
       const form = body === null ? [] : parseFormPairs(body.toString('utf8'));
       const signed = signedRequestOf({ method: route.method, rawUrl: req.url ?? '/', protocol, host, authorization: req.headers.authorization, form, multipart: false }, config);
@@ -139,10 +171,10 @@ export function installFastPath(app: FastifyInstance, opts: FastPathOptions): vo
       out['content-type'] = JSON_TYPE;
       for (const [name, value] of SECURITY_HEADERS) out[name] = value;
       out['content-security-policy'] = LOCKED_DOWN_CSP;
-      if (encrypted) out['strict-transport-security'] = HSTS;
+      if (protocol === 'https') out['strict-transport-security'] = HSTS;
       out['content-length'] = String(Buffer.byteLength(text));
       res.writeHead(200, out);
-      res.end(text, () => finished(route, req, res, start));
+      res.end(text, () => finished(route, req, res, start, origin));
     } catch (error) {
       if (res.headersSent) {
         // Nothing can be handed over once the answer has begun.
@@ -158,20 +190,18 @@ export function installFastPath(app: FastifyInstance, opts: FastPathOptions): vo
     }
   }
 
-  function finished(route: FastRoute, req: IncomingMessage, res: ServerResponse, start: number): void {
+  function finished(route: FastRoute, req: IncomingMessage, res: ServerResponse, start: number, origin: Origin): void {
     const responseTime = performance.now() - start;
     opts.metrics?.recordRequest(route.method, route.url, res.statusCode, responseTime / 1000);
     const sink = opts.accessLines;
     if (sink !== null && !sink.enabled()) return;
     if (sink === null && log.isLevelEnabled !== undefined && !log.isLevelEnabled('info')) return;
-    const host = req.headers.host;
     const facts = {
       id: opts.genReqId(),
       method: route.method,
       url: req.url ?? '/',
-      // Fastify's request.hostname: the Host header without its port.
-      hostname: host === undefined ? undefined : hostnameOf(host),
-      ip: req.socket.remoteAddress,
+      hostname: origin.host ? hostnameOf(origin.host) : undefined,
+      ip: origin.ip(),
       statusCode: res.statusCode,
       responseTime,
     };

@@ -211,6 +211,27 @@ describe('the fast path', () => {
     assert.equal(await twitterCode(v1.verifyCredentials()), 'resolved');
   });
 
+  test('behind a proxy: scheme, host and HSTS from X-Forwarded-*, as Fastify reads them', async (t) => {
+    const proxied = await startTestServer({ trustProxy: 'true' }, { beforeListen: countFastify });
+    t.after(() => proxied.close());
+    const carol = await proxied.account('carol');
+    // The client signed the public URL; nginx passes the request on with X-Forwarded-*.
+    const forwarded = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'api.example.test', 'x-forwarded-for': '203.0.113.7' };
+    const o: SignOptions = { signedUrl: 'https://api.example.test', headers: forwarded, query: { include_entities: 'true' } };
+    let fast: Answer | undefined;
+    assert.equal(await fastifyCount(async () => {
+      fast = await overHttp(proxied, carol, 'GET', '/1.1/account/verify_credentials.json', o);
+    }), 0);
+    assert.equal(fast!.status, 200, fast!.body);
+    assert.deepEqual(sorted(fast!), sorted(await throughFastify(proxied, carol, 'GET', '/1.1/account/verify_credentials.json', o)));
+    const h = new Map(fast!.headers);
+    assert.equal(h.get('strict-transport-security'), 'max-age=31536000');
+    assert.match(JSON.parse(fast!.body).profile_image_url_https, /^https:\/\/api\.example\.test\//);
+    // Signed for the address it reached instead: refused by Fastify, as it would be.
+    const wrong = await overHttp(proxied, carol, 'GET', '/1.1/account/verify_credentials.json', { headers: forwarded });
+    assert.equal(wrong.status, 401);
+  });
+
   test('counts what it serves in the metrics, under the route Fastify would name', async () => {
     const text = await server.deps.metrics.text();
     assert.match(text, /route="\/1\.1\/account\/verify_credentials\.json",status="200"\} [1-9]/);
