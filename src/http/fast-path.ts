@@ -52,7 +52,7 @@ export interface FastPathOptions {
 }
 
 /** Larger bodies are read by Fastify (update_profile's fields are a few hundred bytes). */
-export const MAX_FAST_BODY = 64 * 1024;
+const MAX_FAST_BODY = 64 * 1024;
 const FORM_TYPE = /^application\/x-www-form-urlencoded(?:[ \t]*;[ \t]*charset=(?:utf-8|"utf-8"))?$/i;
 const JSON_TYPE = 'application/json; charset=utf-8';
 

@@ -53,7 +53,6 @@ export interface FastRoute {
   method: 'GET' | 'POST';
   /** The URL as registered with Fastify (the metrics' route label). */
   url: string;
-  auth: AuthMode;
   write: boolean;
   rateLimit: number;
   handle(ctx: PlainContext<AuthMode>): Promise<unknown>;
@@ -86,7 +85,6 @@ export function registerEndpoint<Mode extends AuthMode = 'user'>(app: FastifyIns
       app.fastRoutes.set(`${e.method} ${url}`, {
         method: e.method,
         url,
-        auth: config.auth,
         write: config.write,
         rateLimit: e.rateLimit,
         handle: e.handle as FastRoute['handle'],
