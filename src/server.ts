@@ -32,6 +32,29 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** How long a close waits for the log's last lines to be written. */
+const LOG_FLUSH_WAIT_MS = 2000;
+
+/**
+ * Writes out what the log still holds, while the event loop runs. Should the log's reader be
+ * gone (EPIPE), pino then stops writing; left to the synchronous flush at exit, the same
+ * error is retried forever (sonic-boom 4) and the process never exits.
+ */
+function flushLog(out: ReturnType<typeof destination>): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, LOG_FLUSH_WAIT_MS);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    try {
+      out.flush(done);
+    } catch {
+      done();
+    }
+  });
+}
+
 export async function startServer(config: Config): Promise<RunningServer> {
   // One logger for the HTTP layer and the adapters (lost connections, failed cleanups).
   // Buffered, asynchronous writes: lines go out 4 KB at a time, or every 200 ms when fewer
@@ -68,6 +91,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         clearInterval(sweep);
       }
       await deps.close();
+      await flushLog(out);
     })();
     return closing;
   };

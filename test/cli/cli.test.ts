@@ -372,4 +372,39 @@ describe('plumage CLI', () => {
       assert.match(serverOut, /SIGTERM: closing/);
     });
   });
+
+  test('serve still exits on SIGTERM once the reader of its log has gone (EPIPE)', async () => {
+    // A log collector that died: the server's stdout is a pipe nobody reads any more. Lines
+    // still buffered when it stops must not keep the process from exiting.
+    const port = await freePort();
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port)], { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      let status = 0;
+      for (let i = 0; i < SERVER_START_TRIES && status === 0 && child.exitCode === null; i++) {
+        status = await fetch(`http://127.0.0.1:${port}/1.1/account/verify_credentials.json`, { signal: AbortSignal.timeout(2000) })
+          .then(async (r) => { await r.arrayBuffer(); return r.status; }, async () => { await sleep(100); return 0; });
+      }
+      assert.equal(status, 400, `plumage serve did not answer:\n${err}`);
+      child.stdout.destroy();
+      // Access lines for these sit in the log's buffer, to be written to the closed pipe.
+      for (let i = 0; i < 3; i++) await (await fetch(`http://127.0.0.1:${port}/1.1/users/show.json?screen_name=x`)).arrayBuffer();
+      assert.ok(child.kill('SIGTERM'), 'SIGTERM was delivered');
+      const limit = new Promise<'limit'>((resolve) => {
+        timer = setTimeout(() => resolve('limit'), SERVER_EXIT_LIMIT_MS);
+      });
+      const result = await Promise.race([exited, limit]);
+      assert.notEqual(result, 'limit', `plumage serve did not exit within ${SERVER_EXIT_LIMIT_MS} ms of SIGTERM:\n${err}`);
+      assert.deepEqual(result, { code: 0, signal: null }, err);
+    } finally {
+      clearTimeout(timer);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    }
+  });
 });
