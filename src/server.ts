@@ -6,6 +6,7 @@ import { pino, destination } from 'pino';
 import type { Config } from './config.ts';
 import { createDeps, type Deps } from './deps.ts';
 import { buildApp } from './http/app.ts';
+import { BatchedLines } from './http/lazy-logger.ts';
 
 /** Logs never carry query strings (OAuth parameters and base64 images travel there) or credentials. */
 export function loggerOptions(level: string) {
@@ -66,8 +67,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
     log: logger,
     onCleanupError: (err, keys) => logger.warn({ err: (err as Error).message, keys: keys.length }, 'replaced images not deleted; plumage gc will collect them'),
   });
+  const lines = new BatchedLines((text) => void out.write(text));
   const accessLines = {
-    write: (line: string) => void out.write(line),
+    write: (line: string) => lines.write(line),
     enabled: () => logger.isLevelEnabled('info'),
     pid: process.pid,
     hostname: os.hostname(),
@@ -91,6 +93,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         clearInterval(sweep);
       }
       await deps.close();
+      lines.flush();
       await flushLog(out);
     })();
     return closing;

@@ -72,6 +72,37 @@ export interface AccessLineSink {
   hostname: string;
 }
 
+/**
+ * Access lines gathered for one turn of the event loop and handed to the log's destination as
+ * one string. pino's destination (sonic-boom) measures its whole pending buffer with
+ * Buffer.byteLength on every write, flattening the string it appends to; one write per request
+ * cost more than formatting the line. Lines wait at most until the loop's check phase
+ * (setImmediate), and flush() writes them at once (on close).
+ */
+export class BatchedLines {
+  private pending: string[] = [];
+  private scheduled = false;
+  private readonly flushSoon = () => this.flush();
+
+  constructor(private readonly out: (text: string) => void) {}
+
+  write(line: string): void {
+    this.pending.push(line);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flushSoon);
+    }
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    if (this.pending.length === 0) return;
+    const text = this.pending.length === 1 ? this.pending[0]! : this.pending.join('');
+    this.pending = [];
+    this.out(text);
+  }
+}
+
 /** What an access line says of one request. */
 export interface AccessFacts {
   id: string;
