@@ -50,8 +50,8 @@ const PG_ADMIN_URL = process.env.PLUMAGE_BENCH_PG_URL ?? 'postgres://root@127.0.
 const REDIS_URL = process.env.PLUMAGE_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 const P = QUICK
-  ? { rounds: 3, seconds: 2, pool: 40_000, imageRuns: 9, imageSeconds: 3, memBlocks: 4, memUploads: 20, memUpdates: 5_000, startups: 5, extraRounds: 1, prismRounds: 2 }
-  : { rounds: 5, seconds: 5, pool: 150_000, imageRuns: 25, imageSeconds: 10, memBlocks: 10, memUploads: 200, memUpdates: 20_000, startups: 9, extraRounds: 3, prismRounds: 3 };
+  ? { rounds: 3, seconds: 2, pool: 70_000, imageRuns: 9, imageSeconds: 3, memBlocks: 4, memUploads: 20, memUpdates: 5_000, startups: 5, extraRounds: 1, prismRounds: 2 }
+  : { rounds: 5, seconds: 5, pool: 200_000, imageRuns: 25, imageSeconds: 10, memBlocks: 10, memUploads: 200, memUpdates: 20_000, startups: 9, extraRounds: 3, prismRounds: 3 };
 const CONNECTIONS = 32;
 
 // ---------------------------------------------------------------------------------------------
@@ -706,6 +706,10 @@ async function main(): Promise<number> {
   const halfMean = half.reduce((s, p) => s + p[1], 0) / Math.max(1, half.length);
   const growth = slope(half) * halfSpan;
   const upward = growth > Math.max(8, 0.05 * halfMean);
+  // The quick run's second half lasts a few seconds, one or two blocks of uploads, each of
+  // which moves RSS by 10–20 MB (the allocator, not a leak): too short to tell a trend from a
+  // step. It reports the slope; the full run (minutes of second half) judges it.
+  const trendJudged = !QUICK;
   await stopChild(mem.child);
 
   // ---- B5 start-up (the embedded data folder of B1: migrations already applied, as on a restart)
@@ -820,11 +824,11 @@ async function main(): Promise<number> {
   row('image_throughput_vs_sharp (target ≥ 0.85)', fmt(median(upTput) / median(basTput), 3));
   say(`B4 memory: ${uploads} uploads and ${updates} colour updates in ${P.memBlocks} alternating blocks${QUICK ? ' (--quick: fewer than the full 2,000 and 200,000)' : ''}`);
   row('peak RSS (target ≤ 250)', fmt(rssMax, 1), 'MB');
-  row('RSS slope over the second half', fmt(slopePerMin, 2), `MB/min (${fmt(growth, 1)} MB over ${fmt(halfSpan, 0)} s: ${upward ? 'UPWARD TREND' : 'no upward trend'})`);
+  row('RSS slope over the second half', fmt(slopePerMin, 2), `MB/min (${fmt(growth, 1)} MB over ${fmt(halfSpan, 0)} s: ${!trendJudged ? 'not judged, --quick is too short; the full run judges it' : upward ? 'UPWARD TREND' : 'no upward trend'})`);
   say('B5 start-up: plumage serve → first 200 (signed verify_credentials)');
   row(`median of ${startups.length} (target ≤ 500)`, fmt(median(startups), 0), `ms   [${startups.map((x) => fmt(x, 0)).join(', ')}]`);
   row('for scale: `node -e 0` on this machine', fmt(median(bareNode), 0), 'ms');
-  if (upward) invalid.push('B4: RSS trends upward over the second half');
+  if (upward && trendJudged) invalid.push('B4: RSS trends upward over the second half');
   const targets: Array<[string, boolean]> = [
     ['colors_vs_fastify ≥ 0.5', (result.colors_vs_fastify ?? 0) >= 0.5],
     ['colors_vs_prism ≥ 10', (result.colors_vs_prism ?? 0) >= 10],
