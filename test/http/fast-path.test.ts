@@ -150,6 +150,50 @@ describe('the fast path', () => {
     assert.equal(((await again.json()) as { errors: Array<{ code: number }> }).errors[0]!.code, 32);
   });
 
+  test('answers finished together go out together, each on its own connection; a client that hangs up disturbs none', async () => {
+    // Many connections at once, so that several answers are finished in one turn of the event
+    // loop and written together (OutgoingBatch); every fourth client closes its connection as
+    // soon as its request is sent, before its answer can be written.
+    type Outcome = { status: number; body: string } | 'hung up';
+    const send = (i: number): Promise<Outcome> => {
+      const colour = (0x100000 + i).toString(16).toUpperCase();
+      const { url, init } = i % 2 === 0
+        ? signedRequest(server.url, alice, 'GET', '/1.1/account/verify_credentials.json')
+        : signedRequest(server.url, alice, 'POST', '/1.1/account/update_profile_colors.json', { form: { profile_sidebar_fill_color: colour } });
+      return new Promise((resolve, reject) => {
+        const req = http.request(url, { method: init.method, headers: init.headers as Record<string, string>, agent: false }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => (body += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        if (i % 4 === 3) {
+          req.on('finish', () => {
+            req.destroy();
+            resolve('hung up');
+          });
+          req.on('error', () => undefined);
+        } else {
+          req.on('error', reject);
+        }
+        req.end(init.body as string | undefined);
+      });
+    };
+    const outcomes = await Promise.all(Array.from({ length: 40 }, (_, i) => send(i)));
+    outcomes.forEach((o, i) => {
+      if (i % 4 === 3) return assert.equal(o, 'hung up');
+      assert.notEqual(o, 'hung up');
+      const { status, body } = o as { status: number; body: string };
+      assert.equal(status, 200, `request ${i}: ${body}`);
+      const user = JSON.parse(body) as { screen_name: string; profile_sidebar_fill_color: string };
+      assert.equal(user.screen_name, 'alice');
+      if (i % 2 === 1) assert.equal(user.profile_sidebar_fill_color, (0x100000 + i).toString(16).toUpperCase());
+    });
+    // The server goes on answering.
+    const after = await signedFetch(server.url, alice, 'GET', '/1.1/account/verify_credentials.json');
+    assert.equal(after.status, 200);
+  });
+
   test('rate limits: headers on what it serves, 429 / 88 from Fastify past the limit', async (t) => {
     const limited = await startTestServer({ rateLimits: 'users/show=2' }, { beforeListen: countFastify });
     t.after(() => limited.close());
