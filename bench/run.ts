@@ -343,7 +343,7 @@ function summarize(rounds: HttpRound[]): HttpSummary {
 }
 
 /** Requests sent to each server before its timed rounds of a kind, not measured (see warmUp). */
-const WARM_UP_REQUESTS = QUICK ? 8_000 : 20_000;
+const WARM_UP_REQUESTS = QUICK ? 4_000 : 20_000;
 
 /**
  * A fresh process runs its code unoptimised until V8 has seen it often enough: without this the
