@@ -3,8 +3,7 @@
 // urlencoded body; HMAC-SHA1 over query + urlencoded body + oauth_* (never multipart parts);
 // timestamp window, nonce replay, token and application access level.
 import { authorizationScheme, parseAuthorizationHeader } from '../oauth1/header.ts';
-import { signatureBaseString } from '../oauth1/base-string.ts';
-import { digestMatches, hmacSha1Digest, signatureBytes, signingKey } from '../oauth1/sign.ts';
+import { hmacSha1Digest, signingKey, signsAnyOf } from '../oauth1/sign.ts';
 import { hmacSha1Ascii, hmacSha1Key, type HmacSha1Key } from '../oauth1/sha1.ts';
 import type { Clock } from '../clock.ts';
 import type { AppsRepository, TokensRepository } from '../storage/db/apps.repository.ts';
@@ -171,15 +170,6 @@ function signatureVerifies(req: SignedRequest, fromHeader: readonly Pair[] | nul
   const full = withoutSignature([...(fromHeader ?? []), ...req.query, ...req.form]);
   const sets: Pair[][] = [full];
   if (req.multipart) sets.push(full.filter(([k]) => k.startsWith('oauth_')));
-  const providedBytes = signatureBytes(provided);
-  let ok = false;
-  for (const baseUrl of req.baseUrls) {
-    for (const params of sets) {
-      // No early exit: every candidate costs the same, whichever one matches.
-      const base = signatureBaseString(req.method, baseUrl, params);
-      // A base string is ASCII (percent-encoded); node:crypto would take anything else.
-      if (digestMatches(hmacSha1Ascii(prepared, base) ?? hmacSha1Digest(base, key), providedBytes)) ok = true;
-    }
-  }
-  return ok;
+  // A base string is ASCII (percent-encoded); node:crypto would take anything else.
+  return signsAnyOf(provided, req.method, req.baseUrls, sets, (base) => hmacSha1Ascii(prepared, base) ?? hmacSha1Digest(base, key));
 }

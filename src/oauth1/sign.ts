@@ -3,6 +3,7 @@
 
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { percentEncode } from './percent-encode.ts';
+import { signatureBaseString } from './base-string.ts';
 
 const SHA1_BYTES = 20;
 
@@ -43,11 +44,25 @@ export function digestMatches(expected: Buffer, provided: Buffer | null): boolea
   return equal && provided !== null;
 }
 
-/** Compares two base64 HMAC-SHA1 signatures by their decoded bytes, in constant time. */
-export function signatureMatches(expectedBase64: string, providedBase64: string): boolean {
-  const expected = signatureBytes(expectedBase64);
-  const provided = signatureBytes(providedBase64);
-  // Both go through a comparison, whichever is malformed.
-  const matches = digestMatches(expected ?? NEVER_EQUAL, provided);
-  return matches && expected !== null;
+/**
+ * Whether `provided` (an oauth_signature) is the HMAC-SHA1 of any candidate base string: each
+ * base URL the client may have signed, with each parameter set. Every candidate is computed
+ * and compared in constant time, with no early exit, so the time taken does not say which one
+ * matched or why none did. `digest` is the raw HMAC-SHA1 of a base string under the signing key.
+ */
+export function signsAnyOf(
+  provided: string,
+  method: string,
+  baseUrls: readonly string[],
+  sets: ReadonlyArray<ReadonlyArray<readonly [string, string]>>,
+  digest: (baseString: string) => Buffer,
+): boolean {
+  const providedBytes = signatureBytes(provided);
+  let ok = false;
+  for (const baseUrl of baseUrls) {
+    for (const params of sets) {
+      if (digestMatches(digest(signatureBaseString(method, baseUrl, params)), providedBytes)) ok = true;
+    }
+  }
+  return ok;
 }

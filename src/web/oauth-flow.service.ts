@@ -5,8 +5,7 @@ import crypto from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import { extractOAuthParams, nonceTtlSeconds, type SignedRequest } from '../auth/auth.service.ts';
 import { BadAuthenticationDataError, CouldNotAuthenticateError, InvalidTokenError, TimestampOutOfBoundsError } from '../auth/errors.ts';
-import { signatureBaseString } from '../oauth1/base-string.ts';
-import { hmacSha1, signatureMatches, signingKey } from '../oauth1/sign.ts';
+import { hmacSha1Digest, signingKey, signsAnyOf } from '../oauth1/sign.ts';
 import { randomBase62 } from '../auth/secrets.ts';
 import type { AppsRepository, TokensRepository } from '../storage/db/apps.repository.ts';
 import type { UsersRepository } from '../storage/db/users.repository.ts';
@@ -190,14 +189,9 @@ export class OAuthFlowService {
     // oauth_verifier) in the header as well as in the body, and signs it once.
     const once = [...header, ...rest.filter(([k, v]) => !(k.startsWith('oauth_') && oauth.get(k) === v && header.length > 0))].filter(([k]) => k !== 'oauth_signature');
     const sets = once.length === full.length ? [full] : [full, once];
-    const provided = oauth.get('oauth_signature')!;
-    let ok = false;
-    for (const baseUrl of req.baseUrls) {
-      for (const params of sets) {
-        if (signatureMatches(hmacSha1(signatureBaseString(req.method, baseUrl, params), key), provided)) ok = true;
-      }
+    if (!signsAnyOf(oauth.get('oauth_signature')!, req.method, req.baseUrls, sets, (base) => hmacSha1Digest(base, key))) {
+      throw new CouldNotAuthenticateError('signature mismatch');
     }
-    if (!ok) throw new CouldNotAuthenticateError('signature mismatch');
     if (Math.abs(this.clock.now() - Number(oauth.get('oauth_timestamp')) * 1000) > this.skewSeconds * 1000) throw new TimestampOutOfBoundsError();
     const ttl = nonceTtlSeconds(Number(oauth.get('oauth_timestamp')), this.clock.now(), this.skewSeconds);
     if (!(await this.nonces.consume(`${noncePrefix}\u0000${oauth.get('oauth_nonce')}`, ttl))) {

@@ -10,7 +10,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { signatureMatches } from '../../src/oauth1/sign.ts';
+import { signsAnyOf } from '../../src/oauth1/sign.ts';
+import { signatureBaseString } from '../../src/oauth1/base-string.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createDeps } from '../../src/deps.ts';
 import { tempDir } from '../helpers/server.ts';
@@ -28,13 +29,17 @@ after(() => {
   syncBuiltinESMExports();
 });
 
-test('signature checks: one full-length timingSafeEqual whatever was sent', () => {
-  const right = crypto.createHmac('sha1', 'k').update('base').digest('base64');
+test('signature checks: one full-length timingSafeEqual per candidate, whatever was sent and whichever matches', () => {
+  const digest = (base: string) => crypto.createHmac('sha1', 'k').update(base).digest();
+  const urls = ['https://a.example/1.1/x.json', 'http://a.example/1.1/x.json'];
+  const sets = [[['a', '1']] as Array<[string, string]>, []];
+  // The signature of the last candidate: an early exit would show in the count for the others.
+  const right = digest(signatureBaseString('GET', urls[1]!, sets[1]!)).toString('base64');
   for (const provided of [right, right.replace(/=$/, ''), 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=', 'short', '', '!!!not base64!!!', 'A'.repeat(4000)]) {
     calls.length = 0;
-    const ok = signatureMatches(right, provided);
+    const ok = signsAnyOf(provided, 'GET', urls, sets, digest);
     assert.equal(ok, provided === right || provided === right.replace(/=$/, ''), provided);
-    assert.deepEqual(calls, [[20, 20]], `for ${JSON.stringify(provided.slice(0, 20))}`);
+    assert.deepEqual(calls, [[20, 20], [20, 20], [20, 20], [20, 20]], `for ${JSON.stringify(provided.slice(0, 20))}`);
   }
 });
 
