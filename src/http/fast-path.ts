@@ -37,6 +37,7 @@ import { paramValues } from './plugins/params.ts';
 import { jsonBody, type FastRoute } from './routes/1.1/route.ts';
 import { writeAccessLine, type AccessLineSink } from './lazy-logger.ts';
 import { handOff } from './handoff.ts';
+import { JSON_CONTENT_TYPE } from './presenters.ts';
 
 export interface FastPathOptions {
   auth: AuthService;
@@ -54,7 +55,6 @@ export interface FastPathOptions {
 /** Larger bodies are read by Fastify (update_profile's fields are a few hundred bytes). */
 const MAX_FAST_BODY = 64 * 1024;
 const FORM_TYPE = /^application\/x-www-form-urlencoded(?:[ \t]*;[ \t]*charset=(?:utf-8|"utf-8"))?$/i;
-const JSON_TYPE = 'application/json; charset=utf-8';
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -198,7 +198,7 @@ export function installFastPath(app: FastifyInstance, opts: FastPathOptions): vo
       // (onSend), then the length.
       const out: Record<string, string> = {};
       for (const [name, value] of decided) out[name] = value;
-      out['content-type'] = JSON_TYPE;
+      out['content-type'] = JSON_CONTENT_TYPE;
       for (const [name, value] of SECURITY_HEADERS) out[name] = value;
       out['content-security-policy'] = LOCKED_DOWN_CSP;
       if (protocol === 'https') out['strict-transport-security'] = HSTS;

@@ -108,6 +108,9 @@ export function presentUser(u: User, urls: MediaUrls, o: PresentOptions): Record
   return json;
 }
 
+/** The Content-Type of every JSON answer (Twitter's, with the charset). */
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
 /** A response body already written as JSON text (the route handler sends it as it is). */
 export class JsonText {
   constructor(readonly text: string) {}

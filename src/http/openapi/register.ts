@@ -12,6 +12,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from '../../config.ts';
 import { COMPONENT_SCHEMAS, SECURITY_SCHEMES } from './components.ts';
 import { DOCS_PREFIX, OPENAPI_JSON_URL, TAGS, routeDoc } from './endpoints.ts';
+import { JSON_CONTENT_TYPE } from '../presenters.ts';
 
 /** Accepts every request part as it is: the route checks its own parameters. */
 const acceptAll = () => () => true;
@@ -88,7 +89,7 @@ export async function registerApiDocs(app: FastifyInstance, config: Config): Pro
 
   const document = (req: FastifyRequest) => ({ ...app.swagger(), servers: [{ url: serverUrl(config, req) }] });
 
-  app.get(OPENAPI_JSON_URL, async (req, reply) => reply.type('application/json; charset=utf-8').send(JSON.stringify(document(req))));
+  app.get(OPENAPI_JSON_URL, async (req, reply) => reply.type(JSON_CONTENT_TYPE).send(JSON.stringify(document(req))));
 
   await app.register(async (scope) => {
     scope.addHook('onSend', async (_req, reply: FastifyReply, payload) => {

@@ -5,6 +5,7 @@
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import { errorBody } from '../twitter-errors.ts';
+import { JSON_CONTENT_TYPE } from '../presenters.ts';
 
 function answer(err: NodeJS.ErrnoException): { status: number; code: number; message: string } {
   if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, code: 214, message: 'The request was not received in time.' };
@@ -18,7 +19,7 @@ export function twitterClientErrorHandler(err: NodeJS.ErrnoException, socket: So
   const body = errorBody(t);
   if (socket.writable) {
     socket.write(
-      `HTTP/1.1 ${t.status} ${http.STATUS_CODES[t.status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `HTTP/1.1 ${t.status} ${http.STATUS_CODES[t.status]}\r\nContent-Type: ${JSON_CONTENT_TYPE}\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
     );
   }
@@ -34,5 +35,5 @@ export function twitterFrameworkErrors(
   _req: unknown,
   reply: { code(n: number): { type(t: string): { send(b: string): unknown } } },
 ): void {
-  reply.code(404).type('application/json; charset=utf-8').send(errorBody({ code: 34, message: 'Sorry, that page does not exist.' }));
+  reply.code(404).type(JSON_CONTENT_TYPE).send(errorBody({ code: 34, message: 'Sorry, that page does not exist.' }));
 }

@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { INTERNAL_ERROR, OVER_CAPACITY, PageNotFoundError, errorBody, toTwitterError, type TwitterError } from '../twitter-errors.ts';
 import { storageOutage } from '../../storage/unavailable.ts';
+import { JSON_CONTENT_TYPE } from '../presenters.ts';
 
 /** Fastify's own client errors (bad framing, limits, unknown media types) keep their status. */
 function frameworkError(e: { statusCode?: number; code?: string; message: string }): TwitterError | undefined {
@@ -33,6 +34,6 @@ export function registerErrorHandling(app: FastifyInstance): void {
     } else if (t.status >= 500) {
       req.log.error({ err: error }, t.message);
     }
-    return reply.code(t.status).type('application/json; charset=utf-8').send(errorBody(t));
+    return reply.code(t.status).type(JSON_CONTENT_TYPE).send(errorBody(t));
   });
 }

@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Metrics } from '../../observability/metrics.ts';
 import { checkReadiness, type ReadinessCheck } from '../../observability/readiness.ts';
 import { PageNotFoundError, errorBody } from '../twitter-errors.ts';
+import { JSON_CONTENT_TYPE } from '../presenters.ts';
 
 function digest(s: string): Buffer {
   return crypto.createHash('sha256').update(s).digest();
@@ -28,13 +29,13 @@ export function registerOpsRoutes(
   const noStore = { 'cache-control': 'no-store' };
 
   app.get('/healthz', async (_req, reply) => {
-    return reply.headers(noStore).type('application/json; charset=utf-8').send(JSON.stringify({ status: 'ok' }));
+    return reply.headers(noStore).type(JSON_CONTENT_TYPE).send(JSON.stringify({ status: 'ok' }));
   });
 
   app.get('/readyz', async (_req, reply) => {
     const r = await checkReadiness(o.readiness);
     const body = r.ready ? { status: 'ok', checks: r.checks } : { status: 'unavailable', down: r.down, checks: r.checks };
-    return reply.code(r.ready ? 200 : 503).headers(noStore).type('application/json; charset=utf-8').send(JSON.stringify(body));
+    return reply.code(r.ready ? 200 : 503).headers(noStore).type(JSON_CONTENT_TYPE).send(JSON.stringify(body));
   });
 
   app.get('/metrics', async (req, reply) => {
@@ -44,7 +45,7 @@ export function registerOpsRoutes(
       return reply
         .code(401)
         .header('www-authenticate', 'Bearer realm="plumage-metrics"')
-        .type('application/json; charset=utf-8')
+        .type(JSON_CONTENT_TYPE)
         .send(errorBody({ code: 89, message: 'Invalid or expired token.' }));
     }
     const text = await o.metrics.text();

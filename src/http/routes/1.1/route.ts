@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthContext } from '../../../auth/auth.service.ts';
 import type { Params } from '../../../profile/params.ts';
 import type { AuthMode } from '../../plugins/request-context.ts';
-import { JsonText, toJson } from '../../presenters.ts';
+import { JsonText, toJson, JSON_CONTENT_TYPE } from '../../presenters.ts';
 import type { RequestOrigin } from '../../media-urls.ts';
 
 export { GET_LIMITS, POST_LIMIT } from '../../../limits/defaults.ts';
@@ -76,7 +76,7 @@ export function registerEndpoint<Mode extends AuthMode = 'user'>(app: FastifyIns
     const ctx = { auth: req.auth, rateSubject: req.rateSubject!, params: req.twitterParams!, origin: req, req, reply } as EndpointContext<Mode>;
     const value = await (e.handle as (c: EndpointContext<Mode>) => Promise<unknown>)(ctx);
     if (value === undefined) return reply;
-    return reply.type('application/json; charset=utf-8').send(jsonBody(value));
+    return reply.type(JSON_CONTENT_TYPE).send(jsonBody(value));
   };
   const config = { auth: e.auth ?? ('user' as const), write: e.method === 'POST', maxUploadBytes: e.maxUploadBytes, rateLimit: e.rateLimit };
   for (const url of [`/1.1/${e.path}.json`, `/1.1/${e.path}`]) {

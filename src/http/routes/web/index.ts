@@ -30,6 +30,7 @@ import {
   COLOUR_FIELDS, applicationsPage, authorizePage, designPage, loginPage, messagePage, pinPage, profilePage,
   type FieldErrors, type PageContext,
 } from '../../../web/views.ts';
+import { JSON_CONTENT_TYPE } from '../../presenters.ts';
 
 const SESSION_COOKIE = 'plumage_session';
 const CSRF_COOKIE = 'plumage_csrf';
@@ -392,7 +393,7 @@ body.theme, .preview {
         const body = pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
         return reply.header('cache-control', 'no-store').type('application/x-www-form-urlencoded').send(body);
       } catch (e) {
-        if (e instanceof OAuthFlowError) return reply.code(e.status).type('application/json; charset=utf-8').send(errorBody(e));
+        if (e instanceof OAuthFlowError) return reply.code(e.status).type(JSON_CONTENT_TYPE).send(errorBody(e));
         throw e; // the API's authentication errors: the global handler answers like Twitter
       }
     }
