@@ -112,6 +112,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   }
   const blobs = opts.blobs ?? s3 ?? new FsBlobStore(path.join(config.dataDir, 'media'));
   const readiness = [databaseCheck(db), blobCheck(blobs)];
+  const appearance = new AppearanceService(users, blobs, images, ids, clock, opts.onCleanupError);
   if (pingRedis) readiness.push(redisCheck(pingRedis));
   return {
     config,
@@ -123,7 +124,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     auth: new AuthService(apps, tokens, users, nonces, clock, config.timestampSkew),
     appAuth: new AppAuthService(apps, new BearerTokensRepository(db), clock),
     profile: new ProfileService(users),
-    appearance: new AppearanceService(users, blobs, images, ids, clock, opts.onCleanupError),
+    appearance,
     images,
     imageQueue,
     blobs,
@@ -131,6 +132,8 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     metrics,
     readiness,
     async close() {
+      // Replaced blobs still being deleted finish first: they need the database and the store.
+      await appearance.settled();
       await nonces.close();
       await rateLimiter.close();
       await redis?.close();

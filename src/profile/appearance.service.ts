@@ -1,7 +1,8 @@
 // Avatar, background image and banner: the seed's image endpoints. Each upload is decoded and
 // processed completely, written under fresh keys, and only then switched in with one
-// statement; the blobs it replaced are deleted after the switch (DESIGN rules 5 and 6). A
-// failure before the switch removes what it wrote and leaves the profile as it was.
+// statement; the blobs it replaced are deleted after the switch (DESIGN rules 5 and 6), once
+// the switch is durable, without holding up the answer. A failure before the switch removes
+// what it wrote and leaves the profile as it was.
 import crypto from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import type { IdGenerator } from '../ids.ts';
@@ -46,6 +47,8 @@ export function bannerKeys(stored: string): string[] {
 export class AppearanceService {
   /** Last banner second handed out per user: uploads racing within one second get distinct keys. */
   private readonly lastBannerSecond = new Map<string, number>();
+  /** Deletions of replaced blobs still running (settled() waits for them). */
+  private readonly cleanups = new Set<Promise<void>>();
 
   constructor(
     private readonly users: UsersRepository,
@@ -76,8 +79,12 @@ export class AppearanceService {
     };
     try {
       await processUpload(params, ['image'], (bytes) => {
-        stem = `${this.ids.next()}/${contentName(bytes)}`;
-        return this.images.avatar(bytes, store);
+        const id = this.ids.next();
+        // Started first: the decode runs on the thread pool while this thread hashes. The
+        // stem is set before any variant can be handed to store() (a later turn at the earliest).
+        const processed = this.images.avatar(bytes, store);
+        stem = `${id}/${contentName(bytes)}`;
+        return processed;
       });
     } catch (e) {
       await Promise.allSettled(puts);
@@ -201,8 +208,28 @@ export class AppearanceService {
     const res = await this.users.updateReturningPrevious(userId, patch);
     if (!res) throw new UserNotFoundError();
     const stale = replaced(res.before);
-    if (stale.length > 0) await this.cleanup(stale);
+    if (stale.length > 0) this.cleanupAfterDurable(stale);
     return res.after;
+  }
+
+  /**
+   * Deletes what a switch replaced, after the answer: first the switch is made to survive a
+   * power loss (users.durable()), then the blobs go. Were they deleted before that, a power
+   * loss could roll the row back onto files that no longer exist; until then, the replaced
+   * URLs keep working, and a crash in between leaves them to `plumage gc`.
+   */
+  private cleanupAfterDurable(keys: readonly string[]): void {
+    const run = this.users.durable().then(
+      () => this.cleanup(keys),
+      (e: unknown) => this.onCleanupError(e, keys),
+    );
+    this.cleanups.add(run);
+    void run.finally(() => this.cleanups.delete(run));
+  }
+
+  /** Resolves once every deletion of replaced blobs started so far has finished. */
+  async settled(): Promise<void> {
+    while (this.cleanups.size > 0) await Promise.all([...this.cleanups]);
   }
 
   /** Best effort: what cannot be deleted now is left to `plumage gc`. */

@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import type TwitterLiteModule from 'twitter-lite';
 import type { User } from '../../src/profile/user.ts';
 import { PLANTED } from '../fixtures/images.ts';
-import type { Credentials, TestServer } from './server.ts';
+import { settleServers, type Credentials, type TestServer } from './server.ts';
 import { signedFetch } from './signing.ts';
 
 export type Rgb = [number, number, number];
@@ -113,6 +113,7 @@ export interface Served {
 }
 
 export async function fetchMedia(url: string, init: RequestInit = {}): Promise<Served> {
+  await settleServers();
   const res = await fetch(url, init);
   return { status: res.status, headers: res.headers, bytes: Buffer.from(await res.arrayBuffer()) };
 }
@@ -160,6 +161,7 @@ export async function fetchImage(url: string, agent?: https.Agent): Promise<Fetc
   let status: number;
   let type: string | null;
   let body: Buffer;
+  await settleServers();
   if (agent) {
     const res = await fetchTls(url, agent);
     const t = res.headers['content-type'];
@@ -443,6 +445,7 @@ export async function noisyPng(minBytes: number): Promise<Buffer> {
 /** Every blob key under a prefix of the test server's store (to check that nothing leaked). */
 export async function blobKeys(server: Pick<TestServer, 'deps'>, prefix = ''): Promise<string[]> {
   const keys: string[] = [];
+  await settleServers();
   for await (const k of server.deps.blobs.list(prefix)) keys.push(k);
   return keys.sort();
 }

@@ -66,6 +66,18 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/** The test servers of this process that are still open. */
+const openServers = new Set<Deps>();
+
+/**
+ * Waits until every open test server has finished deleting the blobs its switches replaced.
+ * Those deletions run after the answer (src/profile/appearance.service.ts); a test that looks
+ * at served media or at the store waits for them first (fetchMedia, fetchImage, blobKeys).
+ */
+export async function settleServers(): Promise<void> {
+  await Promise.all([...openServers].map((d) => d.appearance.settled()));
+}
+
 export function tempDir(prefix = 'plumage-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
@@ -82,6 +94,7 @@ export async function startTestServer(
   const config = loadConfig({ port: '0', maxEventLoopDelay: '0', ...(scaled?.input ?? {}), ...input, dataDir });
   const deps = await createDeps(config, opts);
   const app = await buildApp(deps);
+  openServers.add(deps);
   opts.beforeListen?.(app);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const port = (app.server.address() as { port: number }).port;
@@ -109,6 +122,7 @@ export async function startTestServer(
       // Media responses are streams: a connection can turn idle just after close() began.
       app.server.closeAllConnections();
       await app.close();
+      openServers.delete(deps);
       await deps.close();
       await scaled?.cleanup();
       if (input.dataDir === undefined) fs.rmSync(dataDir, { recursive: true, force: true });

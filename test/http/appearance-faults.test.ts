@@ -10,6 +10,7 @@ import { startTestServer, tempDir, type Credentials, type TestServer } from '../
 import { signedFetch } from '../helpers/signing.ts';
 import { fixture } from '../fixtures/images.ts';
 import { FsBlobStore } from '../../src/storage/blobs/fs-blob-store.ts';
+import { UsersRepository } from '../../src/storage/db/users.repository.ts';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/plumage.js');
 
@@ -17,12 +18,15 @@ const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bi
 class FlakyStore extends FsBlobStore {
   failPutsAfter = Infinity;
   failDeletes = false;
+  /** While set, deletes wait for it. */
+  holdDeletes: Promise<void> | null = null;
   puts = 0;
   override async put(key: string, bytes: Buffer): Promise<void> {
     if (++this.puts > this.failPutsAfter) throw new Error('disk full (simulated)');
     return super.put(key, bytes);
   }
   override async delete(keys: readonly string[]): Promise<void> {
+    await this.holdDeletes;
     if (this.failDeletes) throw new Error('store unreachable (simulated)');
     return super.delete(keys);
   }
@@ -71,10 +75,57 @@ describe('nothing half-written when the blob store fails', () => {
     assert.equal((await fetch(first.json.profile_image_url)).status, 200);
   });
 
+  test('the answer does not wait for deleting the replaced avatar, which stays served until then', async () => {
+    const a = await upload(server, alice, 'progressive.jpg');
+    let release!: () => void;
+    store.holdDeletes = new Promise<void>((r) => (release = r));
+    try {
+      const b = await upload(server, alice, 'alpha.png');
+      assert.equal(b.status, 200, b.text);
+      // Answered while the deletion is held: the new avatar is current, the old one still there.
+      const now = await signedFetch(server.url, alice, 'GET', '/1.1/account/verify_credentials.json');
+      assert.equal(now.json.profile_image_url, b.json.profile_image_url);
+      assert.equal((await fetch(a.json.profile_image_url)).status, 200);
+      assert.equal((await fetch(b.json.profile_image_url)).status, 200);
+    } finally {
+      release();
+      store.holdDeletes = null;
+    }
+    await server.deps.appearance.settled();
+    assert.equal((await fetch(a.json.profile_image_url)).status, 404);
+  });
+
+  test('the replaced avatar is deleted only once the switch is durable (survives a power loss)', async () => {
+    const a = await upload(server, alice, 'progressive.jpg');
+    const durable = UsersRepository.prototype.durable;
+    let release!: () => void;
+    const flushed = new Promise<void>((r) => (release = r));
+    let asked = 0;
+    UsersRepository.prototype.durable = async function () {
+      asked++;
+      await flushed;
+      return durable.call(this);
+    };
+    try {
+      const b = await upload(server, alice, 'alpha.png');
+      assert.equal(b.status, 200, b.text);
+      assert.equal(asked, 1);
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal((await fetch(a.json.profile_image_url)).status, 200, 'deleted before the switch was durable');
+    } finally {
+      release();
+      UsersRepository.prototype.durable = durable;
+    }
+    await server.deps.appearance.settled();
+    assert.equal((await fetch(a.json.profile_image_url)).status, 404);
+  });
+
   test('a failed delete after the switch keeps the new image; gc collects the old one later', async () => {
     const a = await upload(server, alice, 'progressive.jpg');
+    await server.deps.appearance.settled();
     store.failDeletes = true;
     const b = await upload(server, alice, 'alpha.png');
+    await server.deps.appearance.settled();
     store.failDeletes = false;
     assert.equal(b.status, 200);
     assert.notEqual(b.json.profile_image_url, a.json.profile_image_url);

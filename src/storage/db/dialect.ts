@@ -30,9 +30,9 @@ function openSqliteWithFast(dataDir: string): { db: Kysely<Database>; fast: Fast
   // WAL lets readers go on while a writer commits. NORMAL: a commit is in the WAL before its
   // answer, so it survives a crash of the process; only a power loss can roll back the last
   // commits before the next checkpoint. That is the bar for plain row updates (colours, profile
-  // fields). Image switches ask for more (FastSql.syncTransaction with durable: true): their
-  // commit flushes the WAL (FULL for that one commit), because the blobs they replace are
-  // deleted right after, and a switch rolled back by a power loss would point at deleted files.
+  // fields) and image switches alike. The blobs a switch replaced are deleted only after the
+  // log has been flushed (FastSql.flushLog), so that a switch rolled back by a power loss
+  // never points at deleted files.
   // busy_timeout covers the CLI and the server writing the same file.
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');

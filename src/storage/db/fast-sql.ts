@@ -4,6 +4,7 @@
 // `?` placeholders and is the same text on both engines (SQLite ≥ 3.35 and PostgreSQL both
 // know UPDATE … RETURNING). Everything else keeps using Kysely.
 import crypto from 'node:crypto';
+import fsp from 'node:fs/promises';
 import type SQLite from 'better-sqlite3';
 import type pg from 'pg';
 import { CredentialsCache } from './credentials-cache.ts';
@@ -14,11 +15,18 @@ export interface FastSql {
   rows<T>(sql: string, params: readonly unknown[]): Promise<T[]>;
   /**
    * SQLite only: runs `fn` in one synchronous transaction (nothing else can interleave, since
-   * better-sqlite3 is synchronous); `null` on PostgreSQL, where callers use Kysely's. With
-   * `durable`, the commit is flushed to disk before this returns (synchronous = FULL for that
-   * commit; the connection otherwise runs NORMAL, which survives a crash of the process only).
+   * better-sqlite3 is synchronous); `null` on PostgreSQL, where callers use Kysely's.
    */
-  readonly syncTransaction: (<T>(fn: (run: <R>(sql: string, params: readonly unknown[]) => R[]) => T, opts?: { durable?: boolean }) => T) | null;
+  readonly syncTransaction: (<T>(fn: (run: <R>(sql: string, params: readonly unknown[]) => R[]) => T) => T) | null;
+  /**
+   * SQLite only: flushes the write-ahead log to disk on libuv's thread pool, so that every
+   * commit made before the call survives a power loss. The connection runs synchronous =
+   * NORMAL: a commit is written to the log (it survives a crash of the process) but not
+   * flushed. This is the flush synchronous = FULL would make inside the commit, blocking the
+   * event loop; a checkpoint that moved the commits into the database file in between has
+   * flushed that file itself.
+   */
+  readonly flushLog: (() => Promise<void>) | null;
   /** SQLite only: `rows` without the promise, for callers that must act in the same step. */
   readonly rowsNow: (<T>(sql: string, params: readonly unknown[]) => T[]) | null;
   /** SQLite only: credentials kept between requests, checked against every commit (credentials-cache.ts). */
@@ -124,18 +132,25 @@ export function sqliteFastSql(prepare: (sql: string) => SQLite.Statement, sqlite
     credentials,
     // Rows the group told the cache about were not committed after all.
     batchedWrite: groupCommit(sqlite, run, () => credentials.clear()),
-    syncTransaction: <T>(fn: (r: typeof run) => T, opts: { durable?: boolean } = {}): T => {
-      if (!opts.durable) return sqlite.transaction(() => fn(run)).immediate();
-      // In WAL mode FULL syncs the log at commit, which also makes every earlier commit durable.
-      // Synchronous JavaScript: no other statement of this connection runs in between.
-      sqlite.pragma('synchronous = FULL');
-      try {
-        return sqlite.transaction(() => fn(run)).immediate();
-      } finally {
-        sqlite.pragma('synchronous = NORMAL');
-      }
-    },
+    syncTransaction: <T>(fn: (r: typeof run) => T): T => sqlite.transaction(() => fn(run)).immediate(),
+    flushLog: () => flushFile(`${sqlite.name}-wal`),
   };
+}
+
+/** fsync of a file by name; a file that is not there has nothing to flush. */
+async function flushFile(file: string): Promise<void> {
+  let handle: fsp.FileHandle;
+  try {
+    handle = await fsp.open(file, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
@@ -174,6 +189,7 @@ export function postgresFastSql(connect: () => Promise<pg.PoolClient>, closed: (
       return res.rows as T[];
     },
     syncTransaction: null,
+    flushLog: null,
     rowsNow: null,
     credentials: null,
     batchedWrite: null,

@@ -167,8 +167,7 @@ export class UsersRepository {
         if (!before) return undefined;
         const [after] = run<UserRow>(`${sql} RETURNING *`, params);
         return { before: toUser(before), after: toUser(after!) };
-        // Durable before it returns: the caller deletes the blobs this switch replaced.
-      }, { durable: true });
+      });
       this.fast.credentials?.userWritten(res?.after, id);
       return res;
     }
@@ -180,6 +179,15 @@ export class UsersRepository {
       const after = await trx.updateTable('users').set(toColumns(patch)).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
       return { before: toUser(before), after: toUser(after) };
     });
+  }
+
+  /**
+   * Resolves once every update committed so far survives a power loss, not only a crash of
+   * the process. PostgreSQL's commits already do; SQLite's (synchronous = NORMAL) are then
+   * flushed from its write-ahead log, off the event loop.
+   */
+  async durable(): Promise<void> {
+    await this.fast?.flushLog?.();
   }
 
   /** Every blob path any user references, for garbage collection. */
