@@ -66,10 +66,10 @@ export class AppearanceService {
   async updateAvatar(userId: string, params: Params): Promise<User> {
     const keys: string[] = [];
     const puts: Promise<void>[] = [];
-    let stem = '';
+    let stem: (() => string) | undefined;
     let stored: string | undefined;
     const store = (v: EncodedImage<AvatarVariantName>): void => {
-      stored ??= `${stem}.${v.extension}`;
+      stored ??= `${stem!()}.${v.extension}`;
       const key = avatarKey(stored, v.name === 'original' ? null : v.name);
       keys.push(key);
       const put = this.blobs.put(key, v.bytes, v.contentType);
@@ -80,11 +80,13 @@ export class AppearanceService {
     try {
       await processUpload(params, ['image'], (bytes) => {
         const id = this.ids.next();
-        // Started first: the decode runs on the thread pool while this thread hashes. The
-        // stem is set before any variant can be handed to store() (a later turn at the earliest).
-        const processed = this.images.avatar(bytes, store);
-        stem = `${id}/${contentName(bytes)}`;
-        return processed;
+        let name: string | undefined;
+        // The upload is hashed once, by whichever comes first: the turn after the decode was
+        // handed to the thread pool (this thread is idle while it runs), or the first variant.
+        stem = () => (name ??= `${id}/${contentName(bytes)}`);
+        const early = setImmediate(stem);
+        // A quick failure settles first: the bytes are then released, not to be hashed.
+        return this.images.avatar(bytes, store).finally(() => clearImmediate(early));
       });
     } catch (e) {
       await Promise.allSettled(puts);
