@@ -221,10 +221,14 @@ export class AppearanceService {
    * URLs keep working, and a crash in between leaves them to `plumage gc`.
    */
   private cleanupAfterDurable(keys: readonly string[]): void {
-    const run = this.users.durable().then(
-      () => this.cleanup(keys),
-      (e: unknown) => this.onCleanupError(e, keys),
-    );
+    const run = this.users
+      .durable()
+      .then(
+        () => this.cleanup(keys),
+        (e: unknown) => this.onCleanupError(e, keys),
+      )
+      // Nobody awaits this: a throwing onCleanupError must not become an unhandled rejection.
+      .catch(() => undefined);
     this.cleanups.add(run);
     void run.finally(() => this.cleanups.delete(run));
   }
