@@ -12,6 +12,7 @@
 // called, and none of them is called here. Outputs are converted to sRGB (CMYK through
 // libvips' built-in profile when the file has none), so no ICC profile is needed.
 
+import os from 'node:os';
 import sharp, { type Metadata, type Sharp, type SharpOptions } from 'sharp';
 import {
   ImageNotResizableError,
@@ -35,12 +36,29 @@ import {
 // libvips' operation cache memoises operations on identical inputs; uploads are never
 // identical, so it would only hold memory.
 sharp.cache(false);
-// One libvips worker thread per pipeline (sharp's own default on glibc without jemalloc,
-// stated so it holds everywhere): parallelism comes from serving several uploads at once on
-// libuv's pool, one large upload cannot take every core from the others, and fewer threads
-// fragment the allocator less. Measured on two cores, a second thread per pipeline made one
-// avatar under 10% faster and sixteen concurrent avatars no faster.
-sharp.concurrency(1);
+// libvips worker threads per pipeline. One while several images are processed at once
+// (sharp's own default on glibc without jemalloc): parallelism then comes from the uploads
+// themselves, on libuv's pool, one large upload cannot take every core from the others, and
+// fewer threads fragment the allocator less. An image processed alone gets a second thread,
+// which makes it about 9% sooner on two cores (docs/benchmarks.md); four concurrent avatars
+// were 2% slower with two threads each, so the second one goes as soon as another image comes.
+const LONE_THREADS = Math.min(2, Math.max(1, os.availableParallelism()));
+let processing = 0;
+sharp.concurrency(LONE_THREADS);
+
+/**
+ * Runs one image's processing, counted: libvips reads the thread count as each pipeline
+ * starts, so the pipelines of an image processed alone start with LONE_THREADS, and those
+ * started while another image is processed with one.
+ */
+async function counted<T>(work: () => Promise<T>): Promise<T> {
+  if (++processing === 2) sharp.concurrency(1);
+  try {
+    return await work();
+  } finally {
+    if (--processing === 1) sharp.concurrency(LONE_THREADS);
+  }
+}
 // Only the loaders of the four accepted types may run, process-wide: inspectImage already
 // refuses every other signature, and this keeps SVG, TIFF, HEIF, PDF, ImageMagick and the rest
 // unreachable even if a caller skips inspection. A blocked loader is skipped during
@@ -130,7 +148,7 @@ export async function readHeader(bytes: Uint8Array, options: TransformOptions): 
  * `onVariant` is told of each one as soon as it is encoded, so that the caller can store it
  * while the others are still being made; every call comes before the returned promise settles.
  */
-export async function processAvatar(
+async function avatar(
   bytes: Uint8Array,
   info: Pick<ImageInfo, 'type'>,
   options: TransformOptions,
@@ -196,7 +214,7 @@ export async function processAvatar(
  * The profile background: one image at most 2048 px wide; an animated GIF or WebP keeps all
  * its frames, timing and loop count.
  */
-export async function processBackground(
+async function background(
   bytes: Uint8Array,
   info: ImageInfo,
   options: TransformOptions,
@@ -224,7 +242,7 @@ export async function processBackground(
  * The banner: an optional crop region in displayed source pixels, then each variant of
  * BANNER_POLICY centre-cropped (cover) to its exact size, in PNG.
  */
-export async function processBanner(
+async function banner(
   bytes: Uint8Array,
   info: ImageInfo,
   options: BannerTransformOptions,
@@ -247,6 +265,11 @@ export async function processBanner(
     ),
   );
 }
+
+/** The avatar, the background and the banner, each counted as one image being processed. */
+export const processAvatar = (...args: Parameters<typeof avatar>) => counted(() => avatar(...args));
+export const processBackground = (...args: Parameters<typeof background>) => counted(() => background(...args));
+export const processBanner = (...args: Parameters<typeof banner>) => counted(() => banner(...args));
 
 let defaultAvatar: Promise<EncodedImage<AvatarVariantName>[]> | undefined;
 

@@ -180,6 +180,16 @@ function blobStoreContract(name: string, target: ContractTarget): void {
       assert.equal((await listAll(store, 'profile_images/')).length, blobs.length);
     });
 
+    it('a put of an existing key replaces it whole (an import over what it imported before)', async () => {
+      const store = await target.make();
+      const first = crypto.randomBytes(200_000);
+      const second = crypto.randomBytes(3_000);
+      await store.put('profile_images/400/r.png', first, 'image/png');
+      await store.put('profile_images/400/r.png', second, 'image/png');
+      assert.ok((await readBlob(store, 'profile_images/400/r.png'))?.equals(second));
+      assert.deepEqual(await listAll(store, ''), ['profile_images/400/r.png']);
+    });
+
     it('survives streams that are opened and dropped unread (the media route probes for 304s)', async () => {
       const store = await target.make();
       const bytes = crypto.randomBytes(1 << 20);
@@ -212,6 +222,45 @@ function tempDir(): string {
 blobStoreContract('FsBlobStore', {
   make: async () => new FsBlobStore(path.join(tempDir(), 'media')),
   manyKeys: 300,
+});
+
+describe('FsBlobStore on disk', () => {
+  const files = (root: string) =>
+    (fs.readdirSync(root, { recursive: true, withFileTypes: true }) as fs.Dirent[])
+      .filter((e) => e.isFile())
+      .map((e) => path.relative(root, path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name)).split(path.sep).join('/'))
+      .sort();
+
+  it('writes a new key in place: the file is made under its own name, with no temporary file', async () => {
+    const root = path.join(tempDir(), 'media');
+    const store = new FsBlobStore(root);
+    const made: string[] = [];
+    const watcher = fs.watch(root, { recursive: true }, (_event, name) => name && made.push(String(name).split(path.sep).join('/')));
+    try {
+      await store.put('profile_images/500/n_normal.jpg', crypto.randomBytes(50_000), 'image/jpeg');
+      await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      watcher.close();
+    }
+    assert.deepEqual(files(root), ['profile_images/500/n_normal.jpg']);
+    assert.deepEqual(made.filter((n) => n.endsWith('.tmp')), []);
+  });
+
+  it('replaces an existing key by a rename: a reader that opened it first reads the old bytes whole', async () => {
+    const root = path.join(tempDir(), 'media');
+    const store = new FsBlobStore(root);
+    const old = crypto.randomBytes(400_000);
+    const replacement = crypto.randomBytes(400_000);
+    await store.put('profile_images/501/o.png', old, 'image/png');
+    const blob = await store.open('profile_images/501/o.png');
+    assert.ok(blob);
+    await store.put('profile_images/501/o.png', replacement, 'image/png');
+    const chunks: Buffer[] = [];
+    for await (const c of blob.stream) chunks.push(c as Buffer);
+    assert.ok(Buffer.concat(chunks).equals(old));
+    assert.ok((await readBlob(store, 'profile_images/501/o.png'))?.equals(replacement));
+    assert.deepEqual(files(root), ['profile_images/501/o.png']);
+  });
 });
 
 function s3Target(extra: Partial<S3BlobStoreOptions>): ContractTarget {

@@ -1,10 +1,11 @@
-// BlobStore on the local filesystem, under <data dir>/media. Writes go to a temporary file whose
-// bytes reach the disk in the write itself (O_DSYNC), which is then renamed into place, and the
-// folder's entry is flushed too, so a reader never sees half an image, and once put() resolves
-// the blob survives a crash of the process or of the machine: the row that will reference it
-// is switched only after that. A crash during a write leaves at most a stray temporary file;
-// list() reports those (named `<key>.<random>.tmp`) so that `plumage gc` collects them like
-// any other unreferenced blob.
+// BlobStore on the local filesystem, under <data dir>/media. A new key's file is made in place
+// and its bytes reach the disk in the write itself (O_DSYNC); an existing key is replaced by a
+// temporary file renamed into place, so a reader never sees half of a blob it could already
+// read. The folder's entry is flushed too: once put() resolves the blob survives a crash of
+// the process or of the machine, and the row that will reference it is switched only after
+// that. A crash during a write leaves at most an unreferenced file: a new key's, or a stray
+// temporary file, which list() reports (named `<key>.<random>.tmp`) so that `plumage gc`
+// collects both like any other unreferenced blob.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -27,28 +28,40 @@ export class FsBlobStore implements BlobStore {
   async put(key: string, bytes: Buffer): Promise<void> {
     const target = this.file(key);
     const dir = path.dirname(target);
-    const tmp = `${target}.${crypto.randomBytes(6).toString('hex')}.tmp`;
+    // Keys are written once (blob-store.ts), so a new key is written in place: nothing can
+    // reference it before put() resolves, and a crash midway leaves an unreferenced file for
+    // `plumage gc`. That saves the rename and the second flush of the folder it needs. A key
+    // that exists already (an import replacing what it imported before) is replaced through a
+    // temporary file and a rename, so that a reader never sees half of it.
+    let file = target;
+    let handle: fsp.FileHandle;
     // delete() prunes emptied folders: one may vanish between our mkdir and our write, so the
     // folder is made again when the write finds it gone.
-    let handle: fsp.FileHandle;
-    for (let attempt = 1; ; attempt++) {
+    for (let missing = 0; ; ) {
       await this.makeDir(dir);
       try {
-        handle = await writeDurably(tmp, bytes);
+        handle = await writeDurably(file, bytes);
         break;
       } catch (e) {
-        await fsp.rm(tmp, { force: true });
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 3) throw e;
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST' && file === target) file = `${target}.${crypto.randomBytes(6).toString('hex')}.tmp`;
+        else if (code !== 'ENOENT' || ++missing >= 3) throw e;
       }
+    }
+    if (file === target) {
+      const [closed, synced] = await Promise.allSettled([handle.close(), this.syncDirAfterChange(dir)]);
+      if (closed.status === 'rejected') throw closed.reason;
+      if (synced.status === 'rejected') throw synced.reason;
+      return;
     }
     try {
       // The bytes are on disk: the rename need not wait for the close.
-      const [closed, renamed] = await Promise.allSettled([handle.close(), fsp.rename(tmp, target)]);
+      const [closed, renamed] = await Promise.allSettled([handle.close(), fsp.rename(file, target)]);
       if (renamed.status === 'rejected') throw renamed.reason;
       if (closed.status === 'rejected') throw closed.reason;
-      await this.syncDirAfterRename(dir);
+      await this.syncDirAfterChange(dir);
     } catch (e) {
-      await fsp.rm(tmp, { force: true });
+      await fsp.rm(file, { force: true });
       throw e;
     }
   }
@@ -70,13 +83,13 @@ export class FsBlobStore implements BlobStore {
   }
 
   /**
-   * Flushes the folder after a rename into it. The puts of one upload rename into the same
-   * folder at nearly the same moment: a flush that starts after a caller's rename covers it,
+   * Flushes the folder after a file was made or renamed in it. The puts of one upload change
+   * the same folder at nearly the same moment: a flush that starts after a caller's change covers it,
    * so a caller joins the next flush that has not started yet (started only once the one in
    * flight is done) instead of issuing its own. Each caller still returns only after a flush
-   * that began after its rename has finished.
+   * that began after its change has finished.
    */
-  private syncDirAfterRename(dir: string): Promise<void> {
+  private syncDirAfterChange(dir: string): Promise<void> {
     let state = this.dirSyncs.get(dir);
     if (!state) {
       state = { running: null, next: null };
@@ -93,7 +106,7 @@ export class FsBlobStore implements BlobStore {
       return run;
     };
     if (!s.running) return start();
-    // A flush is in flight and may have started before our rename: wait for it, then flush again.
+    // A flush is in flight and may have started before our change: wait for it, then flush again.
     const next = s.running.catch(() => undefined).then(() => {
       s.next = null;
       return start();
@@ -168,8 +181,9 @@ export class FsBlobStore implements BlobStore {
 const CREATE_DURABLY = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | (fs.constants.O_DSYNC ?? 0);
 
 /**
- * Writes a new file, its bytes on disk before this returns (in the write itself: one trip
- * through libuv's thread pool instead of a write and an fsync); the caller closes the handle.
+ * Makes a new file (never an existing one: EEXIST), its bytes on disk before this returns (in
+ * the write itself: one trip through libuv's thread pool instead of a write and an fsync); the
+ * caller closes the handle. A failed write removes the file it made.
  */
 async function writeDurably(file: string, bytes: Buffer): Promise<fsp.FileHandle> {
   const handle = await fsp.open(file, CREATE_DURABLY, 0o666);
@@ -179,12 +193,13 @@ async function writeDurably(file: string, bytes: Buffer): Promise<fsp.FileHandle
     if (fs.constants.O_DSYNC === undefined) await handle.sync();
     return handle;
   } catch (e) {
-    await handle.close();
+    await handle.close().catch(() => undefined);
+    await fsp.rm(file, { force: true });
     throw e;
   }
 }
 
-/** Flushes a folder's entries (a rename into it) to disk; not every platform can open a folder. */
+/** Flushes a folder's entries (a file made or renamed in it) to disk; not every platform can open a folder. */
 async function syncDir(dir: string): Promise<void> {
   let handle: fsp.FileHandle;
   try {
