@@ -233,7 +233,7 @@ describe('FsBlobStore on disk', () => {
 
   it('writes a new key in place: the file is made under its own name, with no temporary file', async () => {
     const root = path.join(tempDir(), 'media');
-    const store = new FsBlobStore(root);
+    const store: BlobStore = new FsBlobStore(root);
     const made: string[] = [];
     const watcher = fs.watch(root, { recursive: true }, (_event, name) => name && made.push(String(name).split(path.sep).join('/')));
     try {
@@ -248,7 +248,7 @@ describe('FsBlobStore on disk', () => {
 
   it('replaces an existing key by a rename: a reader that opened it first reads the old bytes whole', async () => {
     const root = path.join(tempDir(), 'media');
-    const store = new FsBlobStore(root);
+    const store: BlobStore = new FsBlobStore(root);
     const old = crypto.randomBytes(400_000);
     const replacement = crypto.randomBytes(400_000);
     await store.put('profile_images/501/o.png', old, 'image/png');
