@@ -50,8 +50,8 @@ const PG_ADMIN_URL = process.env.PLUMAGE_BENCH_PG_URL ?? 'postgres://root@127.0.
 const REDIS_URL = process.env.PLUMAGE_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 const P = QUICK
-  ? { rounds: 3, seconds: 2, pool: 70_000, imageRuns: 9, imageSeconds: 3, memBlocks: 4, memUploads: 20, memUpdates: 5_000, startups: 5, extraRounds: 1, prismRounds: 2 }
-  : { rounds: 5, seconds: 5, pool: 200_000, imageRuns: 25, imageSeconds: 10, memBlocks: 10, memUploads: 200, memUpdates: 20_000, startups: 9, extraRounds: 3, prismRounds: 3 };
+  ? { rounds: 3, seconds: 2, pool: 70_000, minPool: 10_000, imageRuns: 9, imageSeconds: 3, memBlocks: 4, memUploads: 20, memUpdates: 5_000, startups: 5, extraRounds: 1, prismRounds: 2 }
+  : { rounds: 5, seconds: 5, pool: 200_000, minPool: 25_000, imageRuns: 25, imageSeconds: 10, memBlocks: 10, memUploads: 200, memUpdates: 20_000, startups: 9, extraRounds: 3, prismRounds: 3 };
 const CONNECTIONS = 32;
 
 // ---------------------------------------------------------------------------------------------
@@ -280,14 +280,26 @@ async function runWrk(base: string, script: string, env: Record<string, string>,
   if (code !== 0 || !m) throw new Error(`wrk failed (${code}): ${stdout.slice(-500)} ${(child as any).tail()}`);
   const r = JSON.parse(m[1]!) as { requests: number; duration_us: number; non2xx: number; exhausted?: number; socket_errors: number; p50_us: number; p99_us: number };
   const res = { rps: r.requests / (r.duration_us / 1e6), requests: r.requests, non2xx: r.non2xx, exhausted: (r.exhausted ?? 0) > 0, socketErrors: r.socket_errors, p50ms: r.p50_us / 1000, p99ms: r.p99_us / 1000 };
-  // The next files are signed large enough for Plumage's fastest rate so far, with room to
-  // spare: only Plumage uses each request once (a baseline may start a file over).
-  if (script === 'replay.lua' && env.BENCH_CYCLE !== '1') pool = Math.max(pool, Math.ceil(res.rps * seconds * 1.5));
   if (res.exhausted) exhaustedRuns++;
   return res;
 }
-let pool = P.pool;
 let exhaustedRuns = 0;
+
+/**
+ * Requests signed for each round of a kind: enough for Plumage's fastest rate of that kind so
+ * far, with room to spare (only Plumage uses each request once; a baseline may start a file
+ * over). The first estimate is the warm-up's rate, which a cold process reaches at 50–80% of
+ * its later rate, hence the wider margin; every timed run can raise it. Signing is a good part
+ * of a quick run's time (about 2 s per 70,000 requests), so a slow machine signs fewer.
+ */
+const poolSizes = new Map<Kind, number>();
+function poolFor(kind: Kind): number {
+  return poolSizes.get(kind) ?? P.pool;
+}
+function sizePool(kind: Kind, rps: number, margin: number): void {
+  const n = Math.max(P.minPool, Math.ceil(rps * P.seconds * margin));
+  poolSizes.set(kind, Math.max(poolSizes.get(kind) ?? 0, n));
+}
 
 /** Exactly `n` responses from pre-signed requests (B4), then wrk ends. */
 async function replayCount(base: string, file: string, n: number): Promise<{ seen: number; non2xx: number }> {
@@ -384,20 +396,25 @@ const WARM_UP_REQUESTS = QUICK ? 4_000 : 20_000;
 async function warmUp(kind: Kind, server: Server, creds: Creds, baseline: Server | null): Promise<void> {
   const file = presign(kind, creds, server.base, WARM_UP_REQUESTS + 2 * CONNECTIONS);
   for (const s of baseline ? [server, baseline] : [server]) {
+    const t0 = performance.now();
     const r = await replayCount(s.base, file, WARM_UP_REQUESTS);
     if (r.non2xx) throw new Error(`${kind} warm-up: ${r.non2xx} non-2xx answers from ${s === server ? 'plumage' : 'the baseline'}`);
+    if (s === server) sizePool(kind, WARM_UP_REQUESTS / ((performance.now() - t0) / 1000), 3);
   }
   fs.rmSync(file);
 }
 
-async function httpRounds(kind: Kind, server: Server, creds: Creds, baseline: Server, rounds: number): Promise<HttpRound[]> {
+/** `ready`: what must have finished before the first timed run (work started alongside the warm-up). */
+async function httpRounds(kind: Kind, server: Server, creds: Creds, baseline: Server, rounds: number, ready?: Promise<unknown>): Promise<HttpRound[]> {
   const res: HttpRound[] = [];
   if (rounds > 0) await warmUp(kind, server, creds, baseline);
+  await ready;
   for (let i = 0; i < rounds; i++) {
     // Signed for Plumage's address, replayed to Plumage, then the same file to the baseline,
     // which does not check signatures (so the second use there changes nothing).
-    const { file, requests } = roundRequests(kind, creds, server.base, pool);
+    const { file, requests } = roundRequests(kind, creds, server.base, poolFor(kind));
     const o = await replay(server.base, file);
+    sizePool(kind, o.rps, 1.5);
     keepUnsent(kind, server.base, requests, o.requests + o.socketErrors);
     const s = await replay(baseline.base, file, P.seconds, true);
     fs.rmSync(file);
@@ -412,8 +429,9 @@ async function oursOnly(kind: Kind, server: Server, creds: Creds, rounds: number
   const res: LoadResult[] = [];
   if (rounds > 0) await warmUp(kind, server, creds, null);
   for (let i = 0; i < rounds; i++) {
-    const { file, requests } = roundRequests(kind, creds, server.base, pool);
+    const { file, requests } = roundRequests(kind, creds, server.base, poolFor(kind));
     const r = await replay(server.base, file);
+    sizePool(kind, r.rps, 1.5);
     keepUnsent(kind, server.base, requests, r.requests + r.socketErrors);
     res.push(r);
     fs.rmSync(file);
@@ -707,7 +725,10 @@ async function main(): Promise<number> {
   say(`HTTP: wrk, 1 thread, ${CONNECTIONS} connections, ${P.seconds} s per run, ${P.rounds} rounds, medians.`);
   say('');
 
-  // ---- embedded server, accounts, baselines
+  // ---- embedded server, accounts, baselines. Prism and B3's photograph are made meanwhile
+  // (Prism takes seconds to start); both are ready before the first timed run.
+  const prismStarting = want('prism') ? startPrism() : Promise.resolve('not run (--only)' as const);
+  const jpegMaking = makeUploadJpeg();
   const dataDir = tempDir('data');
   const env = storageEnv('embedded', dataDir);
   const creds = await seedAccounts(env);
@@ -717,8 +738,9 @@ async function main(): Promise<number> {
 
   // ---- B1
   note('B1 update_profile_colors …');
-  const b1 = summarize(want('b1') ? await httpRounds('colors', ours, creds, fastify, P.rounds) : []);
-  const prism = want('prism') ? await startPrism() : 'not run (--only)';
+  const ready = Promise.all([prismStarting, jpegMaking]);
+  const b1 = summarize(want('b1') ? await httpRounds('colors', ours, creds, fastify, P.rounds, ready) : []);
+  const prism = await prismStarting;
   let prismRps: number | null = null;
   let prismNon2xx = 0;
   if (typeof prism === 'string') {
@@ -746,7 +768,7 @@ async function main(): Promise<number> {
 
   // ---- B3 (same server and data folder)
   note('B3 update_profile_image …');
-  const jpeg = await makeUploadJpeg();
+  const jpeg = await jpegMaking;
   // Warmed up like B1 and B2: the first uploads measure V8 compiling the upload path (and the
   // first in-process runs libvips' start-up), not the steady state.
   const B3_WARM_UP = 20;
