@@ -246,6 +246,24 @@ describe('FsBlobStore on disk', () => {
     assert.deepEqual(made.filter((n) => n.endsWith('.tmp')), []);
   });
 
+  it('a put whose folder cannot be flushed fails and leaves no file under its key', async () => {
+    const root = path.join(tempDir(), 'media');
+    const store: BlobStore = new FsBlobStore(root);
+    const probe = await fs.promises.open(path.join(root, '..', 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { sync: () => Promise<void> };
+    await probe.close();
+    const sync = proto.sync;
+    // Only a folder is flushed with sync(): the file's bytes were flushed by their write (O_DSYNC).
+    proto.sync = () => Promise.reject(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
+    try {
+      await assert.rejects(store.put('profile_images/502/f_normal.jpg', crypto.randomBytes(10_000), 'image/jpeg'), /EIO/);
+    } finally {
+      proto.sync = sync;
+    }
+    assert.equal(await store.open('profile_images/502/f_normal.jpg'), null);
+    assert.deepEqual(files(root), []);
+  });
+
   it('replaces an existing key by a rename: a reader that opened it first reads the old bytes whole', async () => {
     const root = path.join(tempDir(), 'media');
     const store: BlobStore = new FsBlobStore(root);

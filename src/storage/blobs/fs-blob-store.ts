@@ -50,8 +50,12 @@ export class FsBlobStore implements BlobStore {
     }
     if (file === target) {
       const [closed, synced] = await Promise.allSettled([handle.close(), this.syncDirAfterChange(dir)]);
-      if (closed.status === 'rejected') throw closed.reason;
-      if (synced.status === 'rejected') throw synced.reason;
+      const failed = [closed, synced].find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) {
+        // The file is ours (O_EXCL) and its put is failing: nobody is to find it.
+        await fsp.rm(target, { force: true });
+        throw failed.reason;
+      }
       return;
     }
     try {
