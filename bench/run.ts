@@ -50,8 +50,8 @@ const PG_ADMIN_URL = process.env.PLUMAGE_BENCH_PG_URL ?? 'postgres://root@127.0.
 const REDIS_URL = process.env.PLUMAGE_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 const P = QUICK
-  ? { rounds: 3, seconds: 2, pool: 70_000, minPool: 10_000, imageRuns: 9, imageSeconds: 3, memBlocks: 4, memUploads: 20, memUpdates: 5_000, startups: 5, extraRounds: 1, prismRounds: 2 }
-  : { rounds: 5, seconds: 5, pool: 200_000, minPool: 25_000, imageRuns: 25, imageSeconds: 10, memBlocks: 10, memUploads: 200, memUpdates: 20_000, startups: 9, extraRounds: 3, prismRounds: 3 };
+  ? { rounds: 3, seconds: 2, minPool: 10_000, imageRuns: 9, imageSeconds: 3, memBlocks: 4, memUploads: 20, memUpdates: 5_000, startups: 5, extraRounds: 1, prismRounds: 2 }
+  : { rounds: 5, seconds: 5, minPool: 25_000, imageRuns: 25, imageSeconds: 10, memBlocks: 10, memUploads: 200, memUpdates: 20_000, startups: 9, extraRounds: 3, prismRounds: 3 };
 const CONNECTIONS = 32;
 
 // ---------------------------------------------------------------------------------------------
@@ -294,7 +294,7 @@ let exhaustedRuns = 0;
  */
 const poolSizes = new Map<Kind, number>();
 function poolFor(kind: Kind): number {
-  return poolSizes.get(kind) ?? P.pool;
+  return poolSizes.get(kind) ?? P.minPool;
 }
 function sizePool(kind: Kind, rps: number, margin: number): void {
   const n = Math.max(P.minPool, Math.ceil(rps * P.seconds * margin));
