@@ -142,8 +142,8 @@ export class FsBlobStore implements BlobStore {
     // The files at once (an avatar is five files in one folder), then each emptied folder once,
     // deepest first, up to the root; the ones still in use stay.
     // unlink, not rm: rm checks each path twice with lstat before unlinking it (three trips
-    // through libuv's thread pool instead of one), and deleting the replaced avatar is on the
-    // way to the upload's answer.
+    // through libuv's thread pool instead of one), and the replaced avatar's deletion runs on
+    // the same pool as the next uploads' decodes and writes.
     await Promise.all(files.map((file) => fsp.unlink(file).catch(ignoreMissing)));
     const dirs = [...new Set(files.map((file) => path.dirname(file)))];
     const pruned = new Set<string>();
