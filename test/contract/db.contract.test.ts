@@ -9,7 +9,7 @@ import type { Kysely } from 'kysely';
 import { openDatabase } from '../../src/storage/db/dialect.ts';
 import { migrateToLatest } from '../../src/storage/db/migrate.ts';
 import type { Database } from '../../src/storage/db/schema.ts';
-import { UsersRepository } from '../../src/storage/db/users.repository.ts';
+import { UsersRepository, type UserPatch } from '../../src/storage/db/users.repository.ts';
 import { AppsRepository, TokensRepository } from '../../src/storage/db/apps.repository.ts';
 import { AccountsService } from '../../src/accounts/accounts.service.ts';
 import { IdGenerator } from '../../src/ids.ts';
@@ -257,6 +257,72 @@ describe('SQLite group commit (batchedWrite)', () => {
       // The cache followed the group's rows.
       assert.equal((await tokens.findCredentials(token.token))?.user?.colours.link, '000019');
     } finally {
+      await db.destroy();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('an update answered from the cached row (no RETURNING) gives exactly the row a fresh read gives, for every field', async () => {
+    const dir = tempDir();
+    const { db, lockRows, fast } = openDatabase({ dataDir: dir, database: null });
+    try {
+      const { users, u } = await oneCachedAccount(db, lockRows, fast, 'patchy');
+      // Counts the updates that were answered from the cache, to know this path ran.
+      const cache = fast.credentials!;
+      let fromCache = 0;
+      const currentUser = cache.currentUser.bind(cache);
+      cache.currentUser = (id: string) => {
+        const known = currentUser(id);
+        if (known !== undefined) fromCache++;
+        return known;
+      };
+      // Every field of UserPatch, set and then cleared where it can be.
+      const patches: UserPatch[] = [
+        { colours: { link: 'ABCDEF' } },
+        { colours: { background: '010101', link: '020202', sidebarBorder: '030303', sidebarFill: '040404', text: '050505' } },
+        { name: 'Patchy ☃', description: 'Line one\nline two', location: 'Oslo' },
+        { url: 'https://example.org/x', email: 'p@example.org' },
+        { url: null, email: null },
+        { backgroundTile: true, useBackgroundImage: false },
+        { backgroundTile: false, useBackgroundImage: true },
+        { profileImage: '11/a.jpg', backgroundImage: '12/b.png', banner: `${u.id}/1700000000` },
+        { profileImage: null, backgroundImage: null, banner: null },
+        { name: 'Again', colours: { text: '0A0B0C' }, profileImage: '13/c.gif' },
+      ];
+      for (const patch of patches) {
+        const answered = await users.update(u.id, patch);
+        assert.deepEqual(answered, await users.findById(u.id), JSON.stringify(patch));
+      }
+      assert.equal(fromCache, patches.length);
+      // A user with no row: no update, no user, whichever path.
+      assert.equal(await users.update('999999', { colours: { link: '000000' } }), undefined);
+    } finally {
+      await db.destroy();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a commit by another connection just before the update is in the row it answers (the cached row is not used)', async () => {
+    const dir = tempDir();
+    const { db, lockRows, fast } = openDatabase({ dataDir: dir, database: null });
+    const other = new SQLite(path.join(dir, 'plumage.db'));
+    try {
+      const { users, tokens, u, token } = await oneCachedAccount(db, lockRows, fast, 'racer');
+      // The cache reads data_version once per turn. A request authenticated in the group's own
+      // turn, then the other connection's commit, then the group: that turn's data_version
+      // predates the commit.
+      let seen: string | undefined;
+      setImmediate(() => {
+        void tokens.findCredentials(token.token).then((c) => (seen = c?.user?.name));
+        other.prepare('UPDATE users SET name = ? WHERE id = ?').run('Changed elsewhere', u.id);
+      });
+      const answered = await users.update(u.id, { colours: { link: '123123' } });
+      assert.equal(seen, u.name);
+      assert.equal(answered?.name, 'Changed elsewhere');
+      assert.equal(answered?.colours.link, '123123');
+      assert.deepEqual(answered, await users.findById(u.id));
+    } finally {
+      other.close();
       await db.destroy();
       fs.rmSync(dir, { recursive: true, force: true });
     }

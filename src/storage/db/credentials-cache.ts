@@ -28,6 +28,8 @@ export interface ChangeCounters {
 
 export class CredentialsCache {
   private readonly entries = new Map<string, CachedCredentials>();
+  /** The tokens of each user among the entries (a user's writes visit only theirs). */
+  private readonly tokensOf = new Map<string, Set<string>>();
   private dataVersion = -1;
   private localWrites = -1;
 
@@ -38,7 +40,7 @@ export class CredentialsCache {
     const dv = this.currentDataVersion();
     const lw = this.counters.localWrites();
     if (dv !== this.dataVersion || lw !== this.localWrites) {
-      this.entries.clear();
+      this.drop();
       this.dataVersion = dv;
       this.localWrites = lw;
       return undefined;
@@ -52,8 +54,28 @@ export class CredentialsCache {
    */
   set(token: string, creds: CachedCredentials): void {
     if (this.counters.localWrites() !== this.localWrites || this.currentDataVersion() !== this.dataVersion) return;
-    if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value!);
+    if (this.entries.size >= this.max) this.remove(this.entries.keys().next().value!);
+    this.remove(token);
     this.entries.set(token, creds);
+    const userId = creds.token.userId;
+    let tokens = this.tokensOf.get(userId);
+    if (tokens === undefined) this.tokensOf.set(userId, (tokens = new Set()));
+    tokens.add(token);
+  }
+
+  /**
+   * The user's row as the entries hold it, when that is certainly the row in the database now:
+   * no other connection has committed since the entries were read (data_version read now, not
+   * the turn's) and every write of this connection since was told of. Only inside a write
+   * transaction (nobody else can commit before it ends), in the same synchronous step as the
+   * write that follows it; undefined when not certain or not held.
+   */
+  currentUser(userId: string): User | undefined {
+    const tokens = this.tokensOf.get(userId);
+    if (tokens === undefined) return undefined;
+    if (this.counters.localWrites() !== this.localWrites || this.counters.dataVersion() !== this.dataVersion) return undefined;
+    for (const token of tokens) return this.entries.get(token)?.user;
+    return undefined;
   }
 
   /**
@@ -64,14 +86,16 @@ export class CredentialsCache {
   userWritten(user: User | undefined, userId: string): void {
     const lw = this.counters.localWrites();
     if (lw !== this.localWrites + 1) {
-      this.entries.clear();
-      this.localWrites = -1;
+      this.clear();
       return;
     }
     this.localWrites = lw;
+    const tokens = this.tokensOf.get(userId);
+    if (tokens === undefined) return;
     // New entry objects: a request that already holds the old one keeps a consistent view.
-    for (const [k, e] of this.entries) {
-      if (e.token.userId === userId) this.entries.set(k, { ...e, user });
+    for (const k of tokens) {
+      const e = this.entries.get(k)!;
+      this.entries.set(k, { ...e, user });
     }
   }
 
@@ -100,8 +124,22 @@ export class CredentialsCache {
 
   /** Forget everything (writes this cache was told about were rolled back). */
   clear(): void {
-    this.entries.clear();
+    this.drop();
     this.localWrites = -1;
+  }
+
+  private drop(): void {
+    this.entries.clear();
+    this.tokensOf.clear();
+  }
+
+  private remove(token: string): void {
+    const e = this.entries.get(token);
+    if (e === undefined) return;
+    this.entries.delete(token);
+    const tokens = this.tokensOf.get(e.token.userId)!;
+    tokens.delete(token);
+    if (tokens.size === 0) this.tokensOf.delete(e.token.userId);
   }
 
   get size(): number {

@@ -37,19 +37,21 @@ export interface FastSql {
    * (with fn's result, or fn's own error; if the commit fails, every write of the group fails).
    * One commit costs the same file locks and log writes whether it holds one update or thirty.
    */
-  readonly batchedWrite: (<T>(fn: (run: <R>(sql: string, params: readonly unknown[]) => R[]) => T) => Promise<T>) | null;
+  readonly batchedWrite: (<T>(fn: (run: Run, change: Change) => T) => Promise<T>) | null;
 }
 
-type Run = <R>(sql: string, params: readonly unknown[]) => R[];
+export type Run = <R>(sql: string, params: readonly unknown[]) => R[];
+/** Runs one write statement without RETURNING; the number of rows it changed. */
+export type Change = (sql: string, params: readonly unknown[]) => number;
 
 interface QueuedWrite {
-  fn: (run: Run) => unknown;
+  fn: (run: Run, change: Change) => unknown;
   resolve(v: unknown): void;
   reject(e: unknown): void;
 }
 
 /** The group commit of batchedWrite: writes queued during one turn commit together at its end. */
-function groupCommit(sqlite: SQLite.Database, run: Run, onFailedCommit: () => void) {
+function groupCommit(sqlite: SQLite.Database, run: Run, change: Change, onFailedCommit: () => void) {
   let queue: QueuedWrite[] = [];
   type Result = { ok: true; value: unknown } | { ok: false; error: unknown };
   // Made once: better-sqlite3 builds a wrapper per transaction() call.
@@ -57,7 +59,7 @@ function groupCommit(sqlite: SQLite.Database, run: Run, onFailedCommit: () => vo
     for (const w of group) {
       // A statement that fails leaves the others standing (SQLite undoes just that statement).
       try {
-        results.push({ ok: true, value: w.fn(run) });
+        results.push({ ok: true, value: w.fn(run, change) });
       } catch (error) {
         results.push({ ok: false, error });
       }
@@ -81,7 +83,7 @@ function groupCommit(sqlite: SQLite.Database, run: Run, onFailedCommit: () => vo
       else w.reject(r.error);
     });
   };
-  return <T>(fn: (run: Run) => T): Promise<T> =>
+  return <T>(fn: (run: Run, change: Change) => T): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       if (queue.length === 0) setImmediate(flush);
       queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
@@ -121,6 +123,8 @@ export function sqliteFastSql(prepare: (sql: string) => SQLite.Statement, sqlite
     }
     return out;
   };
+  // Through the shared cache, which counts the write.
+  const change: Change = (sql, params) => prepare(sql).run(...params).changes;
   // Its own statement (pluck() changes a statement for every user of it).
   const dataVersion = sqlite.prepare('PRAGMA data_version').pluck();
   const credentials = new CredentialsCache({ dataVersion: () => dataVersion.get() as number, localWrites });
@@ -131,7 +135,7 @@ export function sqliteFastSql(prepare: (sql: string) => SQLite.Statement, sqlite
     rowsNow: run,
     credentials,
     // Rows the group told the cache about were not committed after all.
-    batchedWrite: groupCommit(sqlite, run, () => credentials.clear()),
+    batchedWrite: groupCommit(sqlite, run, change, () => credentials.clear()),
     syncTransaction: <T>(fn: (r: typeof run) => T): T => sqlite.transaction(() => fn(run)).immediate(),
     flushLog: () => flushFile(`${sqlite.name}-wal`),
   };

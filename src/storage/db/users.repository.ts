@@ -57,6 +57,40 @@ function toColumns(p: UserPatch): Updateable<UsersTable> {
   return c;
 }
 
+const given = <T>(value: T | undefined, old: T): T => (value === undefined ? old : value);
+
+/**
+ * The user as toUser would read it back after the UPDATE of toColumns(p): every field the patch
+ * names takes its value (the columns store exactly what they are given), the others stay.
+ */
+export function patched(u: User, p: UserPatch): User {
+  const k = p.colours;
+  return {
+    id: u.id,
+    screenName: u.screenName,
+    name: given(p.name, u.name),
+    description: given(p.description, u.description),
+    location: given(p.location, u.location),
+    url: given(p.url, u.url),
+    email: given(p.email, u.email),
+    createdAt: u.createdAt,
+    colours: k === undefined ? u.colours : {
+      background: given(k.background, u.colours.background),
+      link: given(k.link, u.colours.link),
+      sidebarBorder: given(k.sidebarBorder, u.colours.sidebarBorder),
+      sidebarFill: given(k.sidebarFill, u.colours.sidebarFill),
+      text: given(k.text, u.colours.text),
+    },
+    backgroundTile: given(p.backgroundTile, u.backgroundTile),
+    useBackgroundImage: given(p.useBackgroundImage, u.useBackgroundImage),
+    profileImage: given(p.profileImage, u.profileImage),
+    backgroundImage: given(p.backgroundImage, u.backgroundImage),
+    banner: given(p.banner, u.banner),
+    protected: u.protected,
+    verified: u.verified,
+  };
+}
+
 /** `UPDATE users SET … WHERE id = ?` for the given columns (names from toColumns, never input). */
 function updateSql(cols: Updateable<UsersTable>, id: string): [string, unknown[]] {
   const names = Object.keys(cols) as Array<keyof UsersTable>;
@@ -138,7 +172,16 @@ export class UsersRepository {
       // SQLite: committed together with the other updates of this turn (group commit); the
       // credentials cache learns the new row in the same synchronous step as the statement.
       const [sql, params] = updateSql(cols, id);
-      return fast.batchedWrite((run) => {
+      return fast.batchedWrite((run, change) => {
+        // The row the cache holds is the row as it is now (the write lock is held): the new row
+        // is that one with the patch, and reading it back (RETURNING *, then a JS value for
+        // each of its columns) would cost more than the whole UPDATE.
+        const known = fast.credentials?.currentUser(id);
+        if (known !== undefined) {
+          const user = change(sql, params) === 1 ? patched(known, patch) : undefined;
+          fast.credentials!.userWritten(user, id);
+          return user;
+        }
         const [row] = run<UserRow>(`${sql} RETURNING *`, params);
         const user = row && toUser(row);
         fast.credentials?.userWritten(user, id);
