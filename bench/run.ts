@@ -288,9 +288,11 @@ let exhaustedRuns = 0;
 /**
  * Requests signed for each round of a kind: enough for Plumage's fastest rate of that kind so
  * far, with room to spare (only Plumage uses each request once; a baseline may start a file
- * over). The first estimate is the warm-up's rate, which a cold process reaches at 50–80% of
- * its later rate, hence the wider margin; every timed run can raise it. Signing is a good part
- * of a quick run's time (about 2 s per 70,000 requests), so a slow machine signs fewer.
+ * over). The first estimate is the warm-up's rate, hence the wider margin: a cold process
+ * reaches a third to four fifths of its later rate there (colour updates: under 4,600/s in a
+ * quick warm-up, 13,600/s in the round after it, which ran out of requests with a margin of 3);
+ * every timed run can raise it. Signing is a good part of a quick run's time (about 2 s per
+ * 70,000 requests), so a slow machine signs fewer.
  */
 const poolSizes = new Map<Kind, number>();
 function poolFor(kind: Kind): number {
@@ -399,7 +401,7 @@ async function warmUp(kind: Kind, server: Server, creds: Creds, baseline: Server
     const t0 = performance.now();
     const r = await replayCount(s.base, file, WARM_UP_REQUESTS);
     if (r.non2xx) throw new Error(`${kind} warm-up: ${r.non2xx} non-2xx answers from ${s === server ? 'plumage' : 'the baseline'}`);
-    if (s === server) sizePool(kind, WARM_UP_REQUESTS / ((performance.now() - t0) / 1000), 3);
+    if (s === server) sizePool(kind, WARM_UP_REQUESTS / ((performance.now() - t0) / 1000), 5);
   }
   fs.rmSync(file);
 }
