@@ -246,6 +246,84 @@ describe('FsBlobStore on disk', () => {
     assert.deepEqual(made.filter((n) => n.endsWith('.tmp')), []);
   });
 
+  /** FileHandle's prototype, whose writeFile and sync the tests below hold back. */
+  async function handlePrototype(dir: string): Promise<{ writeFile: (...a: unknown[]) => Promise<void>; sync: () => Promise<void> }> {
+    const probe = await fs.promises.open(path.join(dir, 'probe'), 'w');
+    await probe.close();
+    return Object.getPrototypeOf(probe);
+  }
+  const turn = () => new Promise((r) => setImmediate(r));
+
+  it('puts whose files were made before a folder flush started share that flush', async () => {
+    const dir = tempDir();
+    const root = path.join(dir, 'media');
+    const store: BlobStore = new FsBlobStore(root);
+    const proto = await handlePrototype(dir);
+    const { writeFile, sync } = proto;
+    // Both files are made before either write goes on, so before any folder flush starts; the
+    // flushes wait until both puts have asked for theirs.
+    let writesStarted = 0;
+    let writesDone = 0;
+    let bothStarted!: () => void;
+    const started = new Promise<void>((r) => (bothStarted = r));
+    proto.writeFile = async function (this: unknown, ...a: unknown[]) {
+      if (++writesStarted === 2) bothStarted();
+      await started;
+      await writeFile.apply(this, a);
+      writesDone++;
+    };
+    let flushes = 0;
+    proto.sync = async function (this: unknown) {
+      flushes++;
+      while (writesDone < 2) await turn();
+      await turn();
+      return sync.apply(this);
+    };
+    try {
+      await Promise.all(['a', 'b'].map((n) => store.put(`profile_images/503/${n}.jpg`, crypto.randomBytes(20_000), 'image/jpeg')));
+    } finally {
+      proto.writeFile = writeFile;
+      proto.sync = sync;
+    }
+    assert.equal(flushes, 1);
+    assert.deepEqual(files(root), ['profile_images/503/a.jpg', 'profile_images/503/b.jpg']);
+  });
+
+  it('a put whose file was made while a folder flush was in flight waits for a flush that began after it', async () => {
+    const dir = tempDir();
+    const root = path.join(dir, 'media');
+    const store: BlobStore = new FsBlobStore(root);
+    const proto = await handlePrototype(dir);
+    const { sync } = proto;
+    let flushes = 0;
+    let releaseFirst!: () => void;
+    const firstHeld = new Promise<void>((r) => (releaseFirst = r));
+    let firstStarted!: () => void;
+    const firstRunning = new Promise<void>((r) => (firstStarted = r));
+    proto.sync = async function (this: unknown) {
+      if (++flushes === 1) {
+        firstStarted();
+        await firstHeld;
+      }
+      return sync.apply(this);
+    };
+    try {
+      const a = store.put('profile_images/504/a.jpg', crypto.randomBytes(20_000), 'image/jpeg');
+      await firstRunning;
+      let bDone = false;
+      const b = store.put('profile_images/504/b.jpg', crypto.randomBytes(20_000), 'image/jpeg').then(() => (bDone = true));
+      // b's file is made while the first flush is held.
+      while (!fs.existsSync(path.join(root, 'profile_images/504/b.jpg'))) await turn();
+      releaseFirst();
+      await a;
+      await b;
+      assert.equal(bDone, true);
+      assert.equal(flushes, 2, 'b waited for a second flush');
+    } finally {
+      proto.sync = sync;
+    }
+  });
+
   it('a put whose folder cannot be flushed fails and leaves no file under its key', async () => {
     const root = path.join(tempDir(), 'media');
     const store: BlobStore = new FsBlobStore(root);

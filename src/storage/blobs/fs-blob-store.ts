@@ -14,7 +14,9 @@ import { isSafeKey, type BlobStore, type StoredBlob } from './blob-store.ts';
 
 export class FsBlobStore implements BlobStore {
   private readonly mkdirs = new Map<string, Promise<void>>();
-  private readonly dirSyncs = new Map<string, { running: Promise<void> | null; next: Promise<void> | null }>();
+  private readonly dirSyncs = new Map<string, { running: Promise<void> | null; runningNumber: number; next: Promise<void> | null }>();
+  /** Folder flushes started so far, in any folder: each flush takes the next number. */
+  private flushesStarted = 0;
 
   constructor(private readonly root: string) {
     fs.mkdirSync(root, { recursive: true });
@@ -35,12 +37,17 @@ export class FsBlobStore implements BlobStore {
     // temporary file and a rename, so that a reader never sees half of it.
     let file = target;
     let handle: fsp.FileHandle;
+    // The flushes started before the file was made in its folder: a later one covers it.
+    let changedAfter = 0;
+    const created = () => {
+      changedAfter = this.flushesStarted;
+    };
     // delete() prunes emptied folders: one may vanish between our mkdir and our write, so the
     // folder is made again when the write finds it gone.
     for (let missing = 0; ; ) {
       await this.makeDir(dir);
       try {
-        handle = await writeDurably(file, bytes);
+        handle = await writeDurably(file, bytes, created);
         break;
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
@@ -49,7 +56,7 @@ export class FsBlobStore implements BlobStore {
       }
     }
     if (file === target) {
-      const [closed, synced] = await Promise.allSettled([handle.close(), this.syncDirAfterChange(dir)]);
+      const [closed, synced] = await Promise.allSettled([handle.close(), this.syncDirAfterChange(dir, changedAfter)]);
       const failed = [closed, synced].find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) {
         // The file is ours (O_EXCL) and its put is failing: nobody is to find it.
@@ -63,7 +70,7 @@ export class FsBlobStore implements BlobStore {
       const [closed, renamed] = await Promise.allSettled([handle.close(), fsp.rename(file, target)]);
       if (renamed.status === 'rejected') throw renamed.reason;
       if (closed.status === 'rejected') throw closed.reason;
-      await this.syncDirAfterChange(dir);
+      await this.syncDirAfterChange(dir, this.flushesStarted);
     } catch (e) {
       await fsp.rm(file, { force: true });
       throw e;
@@ -87,18 +94,21 @@ export class FsBlobStore implements BlobStore {
   }
 
   /**
-   * Flushes the folder after a file was made or renamed in it. The puts of one upload change
-   * the same folder at nearly the same moment: a flush that starts after a caller's change covers it,
-   * so a caller joins the next flush that has not started yet (started only once the one in
-   * flight is done) instead of issuing its own. Each caller still returns only after a flush
-   * that began after its change has finished.
+   * Flushes the folder after a file was made or renamed in it; `changedAfter` is the number of
+   * folder flushes started before that change was made. The puts of one upload change the same
+   * folder at nearly the same moment: a flush that starts after a caller's change covers it. So
+   * a caller joins the flush in flight when it started after the change, and otherwise the next
+   * flush that has not started yet (started only once the one in flight is done), instead of
+   * issuing its own. Each caller returns only after a flush that began after its change has
+   * finished.
    */
-  private syncDirAfterChange(dir: string): Promise<void> {
+  private syncDirAfterChange(dir: string, changedAfter: number): Promise<void> {
     let state = this.dirSyncs.get(dir);
     if (!state) {
-      state = { running: null, next: null };
+      state = { running: null, runningNumber: 0, next: null };
       this.dirSyncs.set(dir, state);
     }
+    if (state.running && state.runningNumber > changedAfter) return state.running;
     if (state.next) return state.next;
     const s = state;
     const start = (): Promise<void> => {
@@ -107,6 +117,7 @@ export class FsBlobStore implements BlobStore {
         if (s.running === null && s.next === null && this.dirSyncs.get(dir) === s) this.dirSyncs.delete(dir);
       });
       s.running = run;
+      s.runningNumber = ++this.flushesStarted;
       return run;
     };
     if (!s.running) return start();
@@ -189,8 +200,9 @@ const CREATE_DURABLY = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constan
  * the write itself: one trip through libuv's thread pool instead of a write and an fsync); the
  * caller closes the handle. A failed write removes the file it made.
  */
-async function writeDurably(file: string, bytes: Buffer): Promise<fsp.FileHandle> {
+async function writeDurably(file: string, bytes: Buffer, created: () => void): Promise<fsp.FileHandle> {
   const handle = await fsp.open(file, CREATE_DURABLY, 0o666);
+  created();
   try {
     await handle.writeFile(bytes);
     // Where O_DSYNC does not exist, the flush is made the usual way.
