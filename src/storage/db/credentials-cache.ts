@@ -79,9 +79,10 @@ export class CredentialsCache {
   }
 
   /**
-   * This connection has just written `user` (one write statement, RETURNING the row), in the
-   * same synchronous step: entries of that user carry the new row and the write is accounted
-   * for. If any other write happened in between, everything is dropped instead.
+   * This connection has just written `user` (one write statement: the row it read back, or
+   * currentUser's with the change applied), in the same synchronous step: entries of that user
+   * carry the new row and the write is accounted for. If any other write happened in between,
+   * everything is dropped instead.
    */
   userWritten(user: User | undefined, userId: string): void {
     const lw = this.counters.localWrites();
