@@ -53,6 +53,17 @@ test('grows under many live entries, every one still refused, and shrinks once t
   assert.ok(store.size <= 1000);
 });
 
+test('a table full of live entries grows to twice its size, not more', async () => {
+  const store = new MemoryNonceStore(new ManualClock(1_700_000_000_000));
+  const sizes = [store.capacity];
+  for (let i = 0; i < 200_000; i++) {
+    await store.consume(`grow-${i}`, 600);
+    if (store.capacity !== sizes[sizes.length - 1]) sizes.push(store.capacity);
+  }
+  assert.deepEqual(sizes, Array.from({ length: sizes.length }, (_, i) => 1024 * 2 ** i));
+  assert.ok(store.capacity >= 200_000 / 0.7);
+});
+
 test('steady traffic over many windows keeps the table bounded', async () => {
   const clock = new ManualClock(1_700_000_000_000);
   const store = new MemoryNonceStore(clock);

@@ -3,7 +3,7 @@
 // nobody can choose nonces that collide; the secret's block is hashed once, oauth1/sha1.ts) and
 // the key's expiry in ms; no strings are kept, about
 // 16 bytes a slot. Expired slots are reused by later inserts. When used slots (live or
-// expired) pass MAX_LOAD of the table, it is rebuilt from its live entries at TARGET_LOAD: it
+// expired) pass MAX_LOAD of the table, it is rebuilt from its live entries (REBUILT_LOAD): it
 // grows under a rising rate and shrinks once a burst has expired.
 //
 // Two different keys share a digest with probability about n / 2^64 for n remembered keys; such
@@ -16,8 +16,12 @@ import { keyedDigest64, sha1PrefixState } from '../../oauth1/sha1.ts';
 const MIN_CAPACITY = 1024;
 /** Rebuild when used slots (live or expired, never emptied) exceed this share of the table. */
 const MAX_LOAD = 0.7;
-/** Live entries fill about this share of the table after a rebuild. */
-const TARGET_LOAD = 0.35;
+/**
+ * A rebuild makes the smallest table that its live entries fill to at most this share: a full
+ * table (MAX_LOAD) of live entries grows to twice its size, half as full. (With 0.35, the live
+ * entries of a full table asked for just over twice its size, and it grew four times.)
+ */
+const REBUILT_LOAD = 0.4;
 
 export interface MemoryNonceStoreOptions {
   /** Slots at first (rounded up to a power of two, at least 1024). */
@@ -120,7 +124,7 @@ export class MemoryNonceStore implements NonceStore {
     const exp = this.expires;
     let live = 0;
     for (let i = 0; i < exp.length; i++) if (exp[i]! > now) live++;
-    const capacity = powerOfTwoAtLeast(Math.max(MIN_CAPACITY, Math.ceil(live / TARGET_LOAD)));
+    const capacity = powerOfTwoAtLeast(Math.max(MIN_CAPACITY, Math.ceil(live / REBUILT_LOAD)));
     const nhi = new Uint32Array(capacity);
     const nlo = new Uint32Array(capacity);
     const nexp = new Float64Array(capacity);
