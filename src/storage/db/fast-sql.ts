@@ -40,9 +40,9 @@ export interface FastSql {
   readonly batchedWrite: (<T>(fn: (run: Run, change: Change) => T) => Promise<T>) | null;
 }
 
-export type Run = <R>(sql: string, params: readonly unknown[]) => R[];
+type Run = <R>(sql: string, params: readonly unknown[]) => R[];
 /** Runs one write statement without RETURNING; the number of rows it changed. */
-export type Change = (sql: string, params: readonly unknown[]) => number;
+type Change = (sql: string, params: readonly unknown[]) => number;
 
 interface QueuedWrite {
   fn: (run: Run, change: Change) => unknown;

@@ -63,7 +63,7 @@ const given = <T>(value: T | undefined, old: T): T => (value === undefined ? old
  * The user as toUser would read it back after the UPDATE of toColumns(p): every field the patch
  * names takes its value (the columns store exactly what they are given), the others stay.
  */
-export function patched(u: User, p: UserPatch): User {
+function patched(u: User, p: UserPatch): User {
   const k = p.colours;
   return {
     id: u.id,
