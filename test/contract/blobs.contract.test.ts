@@ -246,67 +246,77 @@ describe('FsBlobStore on disk', () => {
     assert.deepEqual(made.filter((n) => n.endsWith('.tmp')), []);
   });
 
-  /** FileHandle's prototype, whose writeFile and sync the tests below hold back. */
-  async function handlePrototype(dir: string): Promise<{ writeFile: (...a: unknown[]) => Promise<void>; sync: () => Promise<void> }> {
-    const probe = await fs.promises.open(path.join(dir, 'probe'), 'w');
-    await probe.close();
-    return Object.getPrototypeOf(probe);
+  // The store writes a file's bytes with fs.write (O_DSYNC: they reach the disk in the write)
+  // and flushes a folder with fs.fsync, both through node:fs at call time: the tests below
+  // hold them back by replacing them on the module, and put them back.
+  type WriteCb = (err: NodeJS.ErrnoException | null, written: number) => void;
+  type FsyncCb = (err: NodeJS.ErrnoException | null) => void;
+  const writeOf = fs.write as unknown as (fd: number, b: Uint8Array, o: number, l: number, p: null, cb: WriteCb) => void;
+  const fsyncOf = fs.fsync as unknown as (fd: number, cb: FsyncCb) => void;
+  function hold(write: typeof writeOf | null, fsync: typeof fsyncOf | null): () => void {
+    const mod = fs as unknown as { write: typeof writeOf; fsync: typeof fsyncOf };
+    if (write) mod.write = write;
+    if (fsync) mod.fsync = fsync;
+    return () => {
+      mod.write = writeOf;
+      mod.fsync = fsyncOf;
+    };
   }
   const turn = () => new Promise((r) => setImmediate(r));
 
   it('puts whose files were made before a folder flush started share that flush', async () => {
-    const dir = tempDir();
-    const root = path.join(dir, 'media');
+    const root = path.join(tempDir(), 'media');
     const store: BlobStore = new FsBlobStore(root);
-    const proto = await handlePrototype(dir);
-    const { writeFile, sync } = proto;
     // Both files are made before either write goes on, so before any folder flush starts; the
     // flushes wait until both puts have asked for theirs.
     let writesStarted = 0;
     let writesDone = 0;
     let bothStarted!: () => void;
     const started = new Promise<void>((r) => (bothStarted = r));
-    proto.writeFile = async function (this: unknown, ...a: unknown[]) {
-      if (++writesStarted === 2) bothStarted();
-      await started;
-      await writeFile.apply(this, a);
-      writesDone++;
-    };
     let flushes = 0;
-    proto.sync = async function (this: unknown) {
-      flushes++;
-      while (writesDone < 2) await turn();
-      await turn();
-      return sync.apply(this);
-    };
+    const restore = hold(
+      (fd, b, o, l, p, cb) => {
+        if (++writesStarted === 2) bothStarted();
+        void started.then(() =>
+          writeOf(fd, b, o, l, p, (err, n) => {
+            if (o + n >= b.length) writesDone++;
+            cb(err, n);
+          }),
+        );
+      },
+      (fd, cb) => {
+        flushes++;
+        void (async () => {
+          while (writesDone < 2) await turn();
+          await turn();
+          fsyncOf(fd, cb);
+        })();
+      },
+    );
     try {
       await Promise.all(['a', 'b'].map((n) => store.put(`profile_images/503/${n}.jpg`, crypto.randomBytes(20_000), 'image/jpeg')));
     } finally {
-      proto.writeFile = writeFile;
-      proto.sync = sync;
+      restore();
     }
+    assert.equal(writesStarted, 2);
     assert.equal(flushes, 1);
     assert.deepEqual(files(root), ['profile_images/503/a.jpg', 'profile_images/503/b.jpg']);
   });
 
   it('a put whose file was made while a folder flush was in flight waits for a flush that began after it', async () => {
-    const dir = tempDir();
-    const root = path.join(dir, 'media');
+    const root = path.join(tempDir(), 'media');
     const store: BlobStore = new FsBlobStore(root);
-    const proto = await handlePrototype(dir);
-    const { sync } = proto;
     let flushes = 0;
     let releaseFirst!: () => void;
     const firstHeld = new Promise<void>((r) => (releaseFirst = r));
     let firstStarted!: () => void;
     const firstRunning = new Promise<void>((r) => (firstStarted = r));
-    proto.sync = async function (this: unknown) {
+    const restore = hold(null, (fd, cb) => {
       if (++flushes === 1) {
         firstStarted();
-        await firstHeld;
-      }
-      return sync.apply(this);
-    };
+        void firstHeld.then(() => fsyncOf(fd, cb));
+      } else fsyncOf(fd, cb);
+    });
     try {
       const a = store.put('profile_images/504/a.jpg', crypto.randomBytes(20_000), 'image/jpeg');
       await firstRunning;
@@ -320,26 +330,54 @@ describe('FsBlobStore on disk', () => {
       assert.equal(bDone, true);
       assert.equal(flushes, 2, 'b waited for a second flush');
     } finally {
-      proto.sync = sync;
+      restore();
     }
   });
 
   it('a put whose folder cannot be flushed fails and leaves no file under its key', async () => {
     const root = path.join(tempDir(), 'media');
     const store: BlobStore = new FsBlobStore(root);
-    const probe = await fs.promises.open(path.join(root, '..', 'probe'), 'w');
-    const proto = Object.getPrototypeOf(probe) as { sync: () => Promise<void> };
-    await probe.close();
-    const sync = proto.sync;
-    // Only a folder is flushed with sync(): the file's bytes were flushed by their write (O_DSYNC).
-    proto.sync = () => Promise.reject(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
+    // Only a folder is flushed with fsync: the file's bytes were flushed by their write (O_DSYNC).
+    const restore = hold(null, (_fd, cb) => setImmediate(() => cb(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }))));
     try {
       await assert.rejects(store.put('profile_images/502/f_normal.jpg', crypto.randomBytes(10_000), 'image/jpeg'), /EIO/);
     } finally {
-      proto.sync = sync;
+      restore();
     }
     assert.equal(await store.open('profile_images/502/f_normal.jpg'), null);
     assert.deepEqual(files(root), []);
+  });
+
+  it('a put whose write fails leaves no file under its key', async () => {
+    const root = path.join(tempDir(), 'media');
+    const store: BlobStore = new FsBlobStore(root);
+    const restore = hold((_fd, _b, _o, _l, _p, cb) => setImmediate(() => cb(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }), 0)), null);
+    try {
+      await assert.rejects(store.put('profile_images/505/f_normal.jpg', crypto.randomBytes(10_000), 'image/jpeg'), /ENOSPC/);
+    } finally {
+      restore();
+    }
+    assert.equal(await store.open('profile_images/505/f_normal.jpg'), null);
+    assert.deepEqual(files(root), []);
+  });
+
+  it('writes the whole blob when the system writes it in several parts', async () => {
+    const root = path.join(tempDir(), 'media');
+    const store: BlobStore = new FsBlobStore(root);
+    const bytes = crypto.randomBytes(70_000);
+    let calls = 0;
+    // At most 16 KiB per write, as a short write would leave it.
+    const restore = hold((fd, b, o, l, p, cb) => {
+      calls++;
+      writeOf(fd, b, o, Math.min(l, 16_384), p, cb);
+    }, null);
+    try {
+      await store.put('profile_images/506/f.jpg', bytes, 'image/jpeg');
+    } finally {
+      restore();
+    }
+    assert.equal(calls, 5);
+    assert.ok((await readBlob(store, 'profile_images/506/f.jpg'))?.equals(bytes));
   });
 
   it('replaces an existing key by a rename: a reader that opened it first reads the old bytes whole', async () => {

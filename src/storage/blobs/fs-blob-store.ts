@@ -13,7 +13,6 @@ import crypto from 'node:crypto';
 import { isSafeKey, type BlobStore, type StoredBlob } from './blob-store.ts';
 
 export class FsBlobStore implements BlobStore {
-  private readonly mkdirs = new Map<string, Promise<void>>();
   private readonly dirSyncs = new Map<string, { running: Promise<void> | null; runningNumber: number; next: Promise<void> | null }>();
   /** Folder flushes started so far, in any folder: each flush takes the next number. */
   private flushesStarted = 0;
@@ -36,61 +35,50 @@ export class FsBlobStore implements BlobStore {
     // that exists already (an import replacing what it imported before) is replaced through a
     // temporary file and a rename, so that a reader never sees half of it.
     let file = target;
-    let handle: fsp.FileHandle;
+    let fd: number;
     // The flushes started before the file was made in its folder: a later one covers it.
-    let changedAfter = 0;
-    const created = () => {
-      changedAfter = this.flushesStarted;
-    };
-    // delete() prunes emptied folders: one may vanish between our mkdir and our write, so the
-    // folder is made again when the write finds it gone.
+    let changedAfter: number;
+    // The file (and its folder, when missing) is made synchronously: on a local filesystem
+    // these calls change cached metadata and do not wait for the disk, while a trip through
+    // libuv's thread pool for each of open, close and mkdir cost more than the call itself, on
+    // the answer's path. What waits for the disk (the write, the folder's flush) goes to the
+    // pool. delete() prunes emptied folders, so the folder is made whenever the open finds it
+    // missing, even after an earlier put of the same upload made it.
     for (let missing = 0; ; ) {
-      await this.makeDir(dir);
       try {
-        handle = await writeDurably(file, bytes, created);
+        fd = fs.openSync(file, CREATE_DURABLY, 0o666);
+        changedAfter = this.flushesStarted;
         break;
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'EEXIST' && file === target) file = `${target}.${crypto.randomBytes(6).toString('hex')}.tmp`;
-        else if (code !== 'ENOENT' || ++missing >= 3) throw e;
+        else if (code === 'ENOENT' && ++missing < 3) fs.mkdirSync(dir, { recursive: true });
+        else throw e;
       }
-    }
-    if (file === target) {
-      const [closed, synced] = await Promise.allSettled([handle.close(), this.syncDirAfterChange(dir, changedAfter)]);
-      const failed = [closed, synced].find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) {
-        // The file is ours (O_EXCL) and its put is failing: nobody is to find it.
-        await fsp.rm(target, { force: true });
-        throw failed.reason;
-      }
-      return;
     }
     try {
-      // The bytes are on disk: the rename need not wait for the close.
-      const [closed, renamed] = await Promise.allSettled([handle.close(), fsp.rename(file, target)]);
-      if (renamed.status === 'rejected') throw renamed.reason;
-      if (closed.status === 'rejected') throw closed.reason;
-      await this.syncDirAfterChange(dir, this.flushesStarted);
+      await writeAll(fd, bytes);
+      // Where O_DSYNC does not exist, the flush is made the usual way.
+      if (fs.constants.O_DSYNC === undefined) await fsyncFd(fd);
     } catch (e) {
-      await fsp.rm(file, { force: true });
+      closeQuietly(fd);
+      removeQuietly(file);
       throw e;
     }
-  }
-
-  /**
-   * One mkdir for the puts of one upload: they all write into the same new folder at once.
-   * Concurrent callers for a folder share the call in flight.
-   */
-  private makeDir(dir: string): Promise<void> {
-    let pending = this.mkdirs.get(dir);
-    if (!pending) {
-      pending = fsp
-        .mkdir(dir, { recursive: true })
-        .then(() => undefined)
-        .finally(() => this.mkdirs.delete(dir));
-      this.mkdirs.set(dir, pending);
+    try {
+      fs.closeSync(fd);
+      if (file === target) {
+        await this.syncDirAfterChange(dir, changedAfter);
+        return;
+      }
+      // The bytes are on disk: now the rename, then the folder's flush.
+      await fsp.rename(file, target);
+      await this.syncDirAfterChange(dir, this.flushesStarted);
+    } catch (e) {
+      // The file is ours (O_EXCL) and its put is failing: nobody is to find it.
+      removeQuietly(file);
+      throw e;
     }
-    return pending;
   }
 
   /**
@@ -195,41 +183,61 @@ export class FsBlobStore implements BlobStore {
 /** O_DSYNC: each write returns once its bytes (and the size that finds them) are on disk. */
 const CREATE_DURABLY = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | (fs.constants.O_DSYNC ?? 0);
 
-/**
- * Makes a new file (never an existing one: EEXIST), its bytes on disk before this returns (in
- * the write itself: one trip through libuv's thread pool instead of a write and an fsync); the
- * caller closes the handle. A failed write removes the file it made.
- */
-async function writeDurably(file: string, bytes: Buffer, created: () => void): Promise<fsp.FileHandle> {
-  const handle = await fsp.open(file, CREATE_DURABLY, 0o666);
-  created();
+/** Writes all of `bytes` at the file's current offset, on libuv's thread pool. */
+function writeAll(fd: number, bytes: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let offset = 0;
+    const next = (): void => {
+      if (offset >= bytes.length) return resolve();
+      fs.write(fd, bytes, offset, bytes.length - offset, null, (err, written) => {
+        if (err) return reject(err);
+        offset += written;
+        next();
+      });
+    };
+    next();
+  });
+}
+
+function fsyncFd(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
+}
+
+function closeQuietly(fd: number): void {
   try {
-    await handle.writeFile(bytes);
-    // Where O_DSYNC does not exist, the flush is made the usual way.
-    if (fs.constants.O_DSYNC === undefined) await handle.sync();
-    return handle;
-  } catch (e) {
-    await handle.close().catch(() => undefined);
-    await fsp.rm(file, { force: true });
-    throw e;
+    fs.closeSync(fd);
+  } catch {
+    // Already failing: the first error is the one reported.
   }
 }
 
-/** Flushes a folder's entries (a file made or renamed in it) to disk; not every platform can open a folder. */
-async function syncDir(dir: string): Promise<void> {
-  let handle: fsp.FileHandle;
+/** Removes a file this store made for a put that is failing; one already gone is fine. */
+function removeQuietly(file: string): void {
   try {
-    handle = await fsp.open(dir, 'r');
+    fs.unlinkSync(file);
+  } catch {
+    // Gone already, or left to `plumage gc` (list() reports it).
+  }
+}
+
+/**
+ * Flushes a folder's entries (a file made or renamed in it) to disk; not every platform can
+ * open a folder. The open and close are synchronous, as the file's are in put(); the flush is not.
+ */
+async function syncDir(dir: string): Promise<void> {
+  let fd: number;
+  try {
+    fd = fs.openSync(dir, 'r');
   } catch {
     return;
   }
   try {
-    await handle.sync();
+    await fsyncFd(fd);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code !== 'EINVAL' && code !== 'EISDIR' && code !== 'EPERM') throw e;
   } finally {
-    await handle.close();
+    fs.closeSync(fd);
   }
 }
 

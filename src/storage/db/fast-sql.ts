@@ -4,7 +4,7 @@
 // `?` placeholders and is the same text on both engines (SQLite ≥ 3.35 and PostgreSQL both
 // know UPDATE … RETURNING). Everything else keeps using Kysely.
 import crypto from 'node:crypto';
-import fsp from 'node:fs/promises';
+import fs from 'node:fs';
 import type SQLite from 'better-sqlite3';
 import type pg from 'pg';
 import { CredentialsCache } from './credentials-cache.ts';
@@ -141,19 +141,23 @@ export function sqliteFastSql(prepare: (sql: string) => SQLite.Statement, sqlite
   };
 }
 
-/** fsync of a file by name; a file that is not there has nothing to flush. */
+/**
+ * fsync of a file by name; a file that is not there has nothing to flush. The open and close
+ * are synchronous (they do not wait for the disk, and each would otherwise be a trip through
+ * libuv's thread pool); the flush is not.
+ */
 async function flushFile(file: string): Promise<void> {
-  let handle: fsp.FileHandle;
+  let fd: number;
   try {
-    handle = await fsp.open(file, 'r');
+    fd = fs.openSync(file, 'r');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw e;
   }
   try {
-    await handle.sync();
+    await new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
   } finally {
-    await handle.close();
+    fs.closeSync(fd);
   }
 }
 
