@@ -2,6 +2,7 @@
 // parts into one Params (first occurrence wins), after authentication succeeded. File parts
 // are buffered up to the route's upload limit; a larger one is refused as too large (413)
 // without reading the rest.
+import { finished } from 'node:stream/promises';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { MapParams, type Params } from '../../profile/params.ts';
 import { parseFormPairs } from '../../oauth1/percent-encode.ts';
@@ -49,7 +50,14 @@ async function readParams(req: FastifyRequest): Promise<Params> {
           uploads.push(upload);
           // Like part.toBuffer(): past the size limit the rest is read and dropped (the body
           // must be consumed for the answer to go out on this connection), then refused.
-          for await (const chunk of part.file) if (!part.file.truncated) upload.append(chunk as Buffer);
+          // Read with 'data' events, not `for await`: the async iterator costs a promise and a
+          // turn of the microtask queue per chunk, and a 700 KB upload is a dozen or more.
+          // finished() rejects when the part ends early (a broken body, a dropped connection).
+          const file = part.file;
+          file.on('data', (chunk: Buffer) => {
+            if (!file.truncated) upload.append(chunk);
+          });
+          await finished(file);
           if (part.file.truncated) throw Object.assign(new Error('request file too large'), { code: 'FST_REQ_FILE_TOO_LARGE' });
           if (!files.has(part.fieldname)) files.set(part.fieldname, upload.bytes());
         } else if (typeof part.value === 'string') {
