@@ -72,11 +72,18 @@ export class AppearanceService {
     const puts: Promise<void>[] = [];
     const id = this.ids.next();
     let stored: string | undefined;
+    // Variants that are one encode stored under two names (a square photo's original and its
+    // 400x400) arrive with the same bytes: the second put names the first, once that is stored.
+    const first = new Map<Buffer, { key: string; put: Promise<void> }>();
     const store = (v: EncodedImage<AvatarVariantName>): void => {
       stored ??= storedName(id, v.extension);
       const key = avatarKey(stored, v.name === 'original' ? null : v.name);
       keys.push(key);
-      const put = this.blobs.put(key, v.bytes, v.contentType);
+      const same = first.get(v.bytes);
+      const put = same
+        ? same.put.then(() => this.blobs.put(key, v.bytes, v.contentType, same.key))
+        : this.blobs.put(key, v.bytes, v.contentType);
+      if (!same) first.set(v.bytes, { key, put });
       // Looked at once processing is over (switchAfterWrites); not an unhandled rejection meanwhile.
       put.catch(() => undefined);
       puts.push(put);

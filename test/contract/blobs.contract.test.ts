@@ -180,6 +180,19 @@ function blobStoreContract(name: string, target: ContractTarget): void {
       assert.equal((await listAll(store, 'profile_images/')).length, blobs.length);
     });
 
+    it('a put naming an identical stored blob (sameAs) stores the bytes under its own key; either may go', async () => {
+      const store = await target.make();
+      const bytes = crypto.randomBytes(60_000);
+      await store.put('profile_images/120/o.jpg', bytes, 'image/jpeg');
+      await store.put('profile_images/120/o_400x400.jpg', bytes, 'image/jpeg', 'profile_images/120/o.jpg');
+      assert.ok((await readBlob(store, 'profile_images/120/o_400x400.jpg'))?.equals(bytes));
+      await store.delete(['profile_images/120/o.jpg']);
+      assert.equal(await store.open('profile_images/120/o.jpg'), null);
+      assert.ok((await readBlob(store, 'profile_images/120/o_400x400.jpg'))?.equals(bytes));
+      await store.delete(['profile_images/120/o_400x400.jpg']);
+      assert.equal(await store.open('profile_images/120/o_400x400.jpg'), null);
+    });
+
     it('a put of an existing key replaces it whole (an import over what it imported before)', async () => {
       const store = await target.make();
       const first = crypto.randomBytes(200_000);
@@ -378,6 +391,46 @@ describe('FsBlobStore on disk', () => {
     }
     assert.equal(calls, 5);
     assert.ok((await readBlob(store, 'profile_images/506/f.jpg'))?.equals(bytes));
+  });
+
+  it('stores a put naming an identical blob (sameAs) as a hard link to its file, flushed with its folder', async () => {
+    const root = path.join(tempDir(), 'media');
+    const store: BlobStore = new FsBlobStore(root);
+    const bytes = crypto.randomBytes(30_000);
+    await store.put('profile_images/507/o.jpg', bytes, 'image/jpeg');
+    let writes = 0;
+    let flushes = 0;
+    const restore = hold(
+      (fd, b, o, l, p, cb) => {
+        writes++;
+        writeOf(fd, b, o, l, p, cb);
+      },
+      (fd, cb) => {
+        flushes++;
+        fsyncOf(fd, cb);
+      },
+    );
+    try {
+      await store.put('profile_images/507/o_400x400.jpg', bytes, 'image/jpeg', 'profile_images/507/o.jpg');
+    } finally {
+      restore();
+    }
+    assert.equal(writes, 0, 'no bytes written again');
+    assert.equal(flushes, 1, 'the folder is flushed for the new name');
+    const a = fs.statSync(path.join(root, 'profile_images/507/o.jpg'));
+    const b = fs.statSync(path.join(root, 'profile_images/507/o_400x400.jpg'));
+    assert.equal(a.ino, b.ino);
+    assert.equal(b.nlink, 2);
+  });
+
+  it('writes the bytes when the blob named by sameAs cannot be linked (it is gone)', async () => {
+    const root = path.join(tempDir(), 'media');
+    const store: BlobStore = new FsBlobStore(root);
+    const bytes = crypto.randomBytes(30_000);
+    await store.put('profile_images/508/o_400x400.jpg', bytes, 'image/jpeg', 'profile_images/508/o.jpg');
+    assert.ok((await readBlob(store, 'profile_images/508/o_400x400.jpg'))?.equals(bytes));
+    assert.deepEqual(files(root), ['profile_images/508/o_400x400.jpg']);
+    assert.equal(fs.statSync(path.join(root, 'profile_images/508/o_400x400.jpg')).nlink, 1);
   });
 
   it('replaces an existing key by a rename: a reader that opened it first reads the old bytes whole', async () => {

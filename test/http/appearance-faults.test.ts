@@ -3,7 +3,9 @@
 // collect what a failed delete left behind.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
+import sharp from 'sharp';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startTestServer, tempDir, type Credentials, type TestServer } from '../helpers/server.ts';
@@ -21,9 +23,9 @@ class FlakyStore extends FsBlobStore {
   /** While set, deletes wait for it. */
   holdDeletes: Promise<void> | null = null;
   puts = 0;
-  override async put(key: string, bytes: Buffer): Promise<void> {
+  override async put(key: string, bytes: Buffer, contentType?: string, sameAs?: string): Promise<void> {
     if (++this.puts > this.failPutsAfter) throw new Error('disk full (simulated)');
-    return super.put(key, bytes);
+    return super.put(key, bytes, contentType, sameAs);
   }
   override async delete(keys: readonly string[]): Promise<void> {
     await this.holdDeletes;
@@ -57,6 +59,23 @@ describe('nothing half-written when the blob store fails', () => {
     alice = await server.account('alice');
   });
   after(() => server.close());
+
+  test("a square photo's original and 400x400 are one encode, stored once: a hard link on disk", async () => {
+    const photo = await sharp({ create: { width: 600, height: 600, channels: 3, background: '#3366cc' } }).jpeg().toBuffer();
+    const form = new FormData();
+    form.append('image', new Blob([photo]), 'square.jpg');
+    const r = await signedFetch(server.url, alice, 'POST', '/1.1/account/update_profile_image.json', { body: form });
+    assert.equal(r.status, 200, r.text);
+    const url = new URL(r.json.profile_image_url_https as string);
+    // …/profile_images/<id>/<name>_normal.jpg: the original drops the suffix.
+    const normal = path.join(dataDir, 'media', ...decodeURIComponent(url.pathname).split('/').filter(Boolean));
+    const original = normal.replace(/_normal\.jpg$/, '.jpg');
+    const square = normal.replace(/_normal\.jpg$/, '_400x400.jpg');
+    const [a, b] = [fs.statSync(original), fs.statSync(square)];
+    assert.equal(a.ino, b.ino);
+    assert.equal(a.nlink, 2);
+    assert.deepEqual(Buffer.from(await (await fetch(url.href.replace(/_normal\.jpg$/, '_400x400.jpg'))).arrayBuffer()), fs.readFileSync(original));
+  });
 
   test('a write that fails midway → 500 / 131, the profile unchanged, no partial blobs left', async () => {
     const first = await upload(server, alice, 'progressive.jpg');

@@ -8,7 +8,12 @@ export interface StoredBlob {
 }
 
 export interface BlobStore {
-  put(key: string, bytes: Buffer, contentType: string): Promise<void>;
+  /**
+   * Stores `bytes` under a new key. `sameAs`, when given, is a key whose put has resolved and
+   * that holds exactly these bytes (an avatar's original and its 400x400 square are often the
+   * same encode): the store may share that blob's storage instead of writing the bytes again.
+   */
+  put(key: string, bytes: Buffer, contentType: string, sameAs?: string): Promise<void>;
   /** null when there is no such blob. */
   open(key: string): Promise<StoredBlob | null>;
   /** Deleting a missing key is not an error. */
