@@ -423,6 +423,21 @@ describe('FsBlobStore on disk', () => {
     assert.equal(b.nlink, 2);
   });
 
+  it('a linked put (sameAs) whose folder cannot be flushed fails and leaves no new name', async () => {
+    const root = path.join(tempDir(), 'media');
+    const store: BlobStore = new FsBlobStore(root);
+    const bytes = crypto.randomBytes(20_000);
+    await store.put('profile_images/509/o.jpg', bytes, 'image/jpeg');
+    const restore = hold(null, (_fd, cb) => setImmediate(() => cb(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }))));
+    try {
+      await assert.rejects(store.put('profile_images/509/o_400x400.jpg', bytes, 'image/jpeg', 'profile_images/509/o.jpg'), /EIO/);
+    } finally {
+      restore();
+    }
+    assert.deepEqual(files(root), ['profile_images/509/o.jpg']);
+    assert.equal(fs.statSync(path.join(root, 'profile_images/509/o.jpg')).nlink, 1);
+  });
+
   it('writes the bytes when the blob named by sameAs cannot be linked (it is gone)', async () => {
     const root = path.join(tempDir(), 'media');
     const store: BlobStore = new FsBlobStore(root);

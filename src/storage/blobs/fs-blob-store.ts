@@ -34,7 +34,12 @@ export class FsBlobStore implements BlobStore {
     // a link cannot be made (an existing key, another filesystem, no hard links), the bytes
     // are written as usual.
     if (sameAs !== undefined && this.linked(this.file(sameAs), target)) {
-      await this.syncDirAfterChange(dir, this.flushesStarted);
+      try {
+        await this.syncDirAfterChange(dir, this.flushesStarted);
+      } catch (e) {
+        removeQuietly(target);
+        throw e;
+      }
       return;
     }
     // Keys are written once (blob-store.ts), so a new key is written in place: nothing can
