@@ -347,32 +347,27 @@ describe('FsBlobStore on disk', () => {
     }
   });
 
-  it('a put whose folder cannot be flushed fails and leaves no file under its key', async () => {
-    const root = path.join(tempDir(), 'media');
-    const store: BlobStore = new FsBlobStore(root);
+  const failing = (code: string, call: string) => Object.assign(new Error(`${code}: simulated, ${call}`), { code });
+  const putFailures = [
     // Only a folder is flushed with fsync: the file's bytes were flushed by their write (O_DSYNC).
-    const restore = hold(null, (_fd, cb) => setImmediate(() => cb(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }))));
-    try {
-      await assert.rejects(store.put('profile_images/502/f_normal.jpg', crypto.randomBytes(10_000), 'image/jpeg'), /EIO/);
-    } finally {
-      restore();
-    }
-    assert.equal(await store.open('profile_images/502/f_normal.jpg'), null);
-    assert.deepEqual(files(root), []);
-  });
-
-  it('a put whose write fails leaves no file under its key', async () => {
-    const root = path.join(tempDir(), 'media');
-    const store: BlobStore = new FsBlobStore(root);
-    const restore = hold((_fd, _b, _o, _l, _p, cb) => setImmediate(() => cb(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }), 0)), null);
-    try {
-      await assert.rejects(store.put('profile_images/505/f_normal.jpg', crypto.randomBytes(10_000), 'image/jpeg'), /ENOSPC/);
-    } finally {
-      restore();
-    }
-    assert.equal(await store.open('profile_images/505/f_normal.jpg'), null);
-    assert.deepEqual(files(root), []);
-  });
+    { what: 'whose folder cannot be flushed', code: 'EIO', restore: () => hold(null, (_fd, cb) => setImmediate(() => cb(failing('EIO', 'fsync')))) },
+    { what: 'whose write fails', code: 'ENOSPC', restore: () => hold((_fd, _b, _o, _l, _p, cb) => setImmediate(() => cb(failing('ENOSPC', 'write'), 0)), null) },
+  ];
+  for (const [i, f] of putFailures.entries()) {
+    it(`a put ${f.what} is refused and leaves no file under its key`, async () => {
+      const root = path.join(tempDir(), 'media');
+      const store: BlobStore = new FsBlobStore(root);
+      const key = `profile_images/${502 + i}/f_normal.jpg`;
+      const restore = f.restore();
+      try {
+        await assert.rejects(store.put(key, crypto.randomBytes(10_000), 'image/jpeg'), new RegExp(f.code));
+      } finally {
+        restore();
+      }
+      assert.equal(await store.open(key), null);
+      assert.deepEqual(files(root), []);
+    });
+  }
 
   it('writes the whole blob when the system writes it in several parts', async () => {
     const root = path.join(tempDir(), 'media');
@@ -428,7 +423,7 @@ describe('FsBlobStore on disk', () => {
     const store: BlobStore = new FsBlobStore(root);
     const bytes = crypto.randomBytes(20_000);
     await store.put('profile_images/509/o.jpg', bytes, 'image/jpeg');
-    const restore = hold(null, (_fd, cb) => setImmediate(() => cb(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }))));
+    const restore = hold(null, (_fd, cb) => setImmediate(() => cb(failing('EIO', 'fsync'))));
     try {
       await assert.rejects(store.put('profile_images/509/o_400x400.jpg', bytes, 'image/jpeg', 'profile_images/509/o.jpg'), /EIO/);
     } finally {
