@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import crypto from 'node:crypto';
+import { fsyncFd } from '../flush.ts';
 import { isSafeKey, type BlobStore, type StoredBlob } from './blob-store.ts';
 
 export class FsBlobStore implements BlobStore {
@@ -220,10 +221,6 @@ function writeAll(fd: number, bytes: Uint8Array): Promise<void> {
     };
     next();
   });
-}
-
-function fsyncFd(fd: number): Promise<void> {
-  return new Promise((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
 }
 
 function closeQuietly(fd: number): void {

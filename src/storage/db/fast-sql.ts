@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import type SQLite from 'better-sqlite3';
 import type pg from 'pg';
 import { CredentialsCache } from './credentials-cache.ts';
+import { fsyncFd } from '../flush.ts';
 
 export interface FastSql {
   readonly engine: 'sqlite' | 'postgres';
@@ -155,7 +156,7 @@ async function flushFile(file: string): Promise<void> {
     throw e;
   }
   try {
-    await new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
+    await fsyncFd(fd);
   } finally {
     fs.closeSync(fd);
   }
