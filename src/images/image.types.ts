@@ -38,6 +38,25 @@ export interface EncodedImage<Name extends string = string> {
   extension: string;
 }
 
+/**
+ * What an avatar's processing will hand over, told once its decode is done and before any
+ * variant is encoded: every variant's name and file extension, and which are the same encode
+ * (`sameAs`: this variant will carry exactly the bytes of that one). A store can make the files
+ * while the encodes run, so that each variant then only has its bytes to write.
+ */
+export interface AvatarPlan<Name extends string = string> {
+  extension: string;
+  variants: Array<{ name: Name; sameAs?: Name }>;
+}
+
+/** Listeners of one avatar's processing; every call comes before its promise settles. */
+export interface AvatarEvents<Name extends string = string> {
+  /** Once, after the decode, before any `encoded`. */
+  planned?(plan: AvatarPlan<Name>): void;
+  /** Each variant as soon as it is encoded. */
+  encoded?(variant: EncodedImage<Name>): void;
+}
+
 /** A banner crop region in displayed source pixels, as sent in update_profile_banner. */
 export interface BannerCrop {
   width: number;

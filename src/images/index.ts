@@ -3,14 +3,14 @@
 // sharp type.
 
 import { inspectForOneFrame, inspectImage } from './inspect.ts';
-import type { BannerCrop, EncodedImage, ImageLimits } from './image.types.ts';
+import type { AvatarEvents, BannerCrop, EncodedImage, ImageLimits } from './image.types.ts';
 // sharp and libvips take a noticeable part of start-up; transform.ts is imported on first use
 // (or by preload(), which the server calls once it is listening).
 const loadTransform = () => import('./transform.ts');
 import type { AvatarVariantName, BannerVariantName } from './variant-policy.ts';
 
 export * from './errors.ts';
-export type { BannerCrop, EncodedImage, ImageInfo, ImageLimits, ImageType } from './image.types.ts';
+export type { AvatarEvents, AvatarPlan, BannerCrop, EncodedImage, ImageInfo, ImageLimits, ImageType } from './image.types.ts';
 export { inspectImage, sniffType } from './inspect.ts';
 export {
   AVATAR_POLICY,
@@ -31,9 +31,10 @@ export interface ImageProcessorLimits {
 export interface ImageProcessor {
   /**
    * The original (at most 400 px wide) and the mini, normal, bigger and 400x400 squares;
-   * `onVariant` hears of each as soon as it is encoded, always before the promise settles.
+   * `events` hears what is coming once the decode is done (planned), then of each variant as
+   * soon as it is encoded (encoded), always before the promise settles.
    */
-  avatar(bytes: Uint8Array, onVariant?: (variant: EncodedImage<AvatarVariantName>) => void): Promise<EncodedImage<AvatarVariantName>[]>;
+  avatar(bytes: Uint8Array, events?: AvatarEvents<AvatarVariantName>): Promise<EncodedImage<AvatarVariantName>[]>;
   /** One image at most 2048 px wide; animation kept. */
   background(bytes: Uint8Array): Promise<EncodedImage<'background'>>;
   /** The ten banner variants in PNG, after the optional crop region. */
@@ -46,10 +47,10 @@ export interface ImageProcessor {
 
 export function createImageProcessor(limits: ImageProcessorLimits): ImageProcessor {
   return {
-    async avatar(bytes, onVariant) {
+    async avatar(bytes, events) {
       // Only the first frame is decoded, under the pixel limit.
       const info = await inspectForOneFrame(bytes, limits.avatar);
-      return (await loadTransform()).processAvatar(bytes, info, limits.avatar, onVariant);
+      return (await loadTransform()).processAvatar(bytes, info, limits.avatar, events);
     },
     async background(bytes) {
       const info = await inspectImage(bytes, limits.background);

@@ -21,7 +21,7 @@ import {
   ImageUnsupportedTypeError,
 } from './errors.ts';
 import { drawDefaultAvatar } from './default-avatar.ts';
-import type { BannerCrop, EncodedImage, ImageInfo, ImageType } from './image.types.ts';
+import type { AvatarEvents, BannerCrop, EncodedImage, ImageInfo, ImageType } from './image.types.ts';
 import {
   AVATAR_POLICY,
   BACKGROUND_POLICY,
@@ -144,16 +144,18 @@ export async function readHeader(bytes: Uint8Array, options: TransformOptions): 
 /**
  * The avatar: EXIF orientation applied, sRGB, no metadata, first frame only ("Animated GIFs
  * are converted to a static GIF of the first frame", §1.1), in the upload's own format so the
- * URL's extension matches. Returns the original (at most 400 px wide) and the square variants;
- * `onVariant` is told of each one as soon as it is encoded, so that the caller can store it
- * while the others are still being made; every call comes before the returned promise settles.
+ * URL's extension matches. Returns the original (at most 400 px wide) and the square variants.
+ * `events.planned` hears what is coming once the decode is done, and `events.encoded` of each
+ * variant as soon as it is encoded, so that the caller can store it while the others are still
+ * being made; every call comes before the returned promise settles.
  */
 async function avatar(
   bytes: Uint8Array,
   info: Pick<ImageInfo, 'type'>,
   options: TransformOptions,
-  onVariant?: (variant: EncodedImage<AvatarVariantName>) => void,
+  events: AvatarEvents<AvatarVariantName> = {},
 ): Promise<EncodedImage<AvatarVariantName>[]> {
+  const onVariant = events.encoded?.bind(events);
   const squareMax = Math.max(...AVATAR_POLICY.squares.map((s) => s.size));
   const base = await decodeToRaw(bytes, options, (img) =>
     // Big enough for the original (400 wide) and for every square (cover of its size).
@@ -202,6 +204,15 @@ async function avatar(
     );
   }
   const squares = AVATAR_POLICY.squares.map((square) => started.get(square)!);
+  // Told once every encode has been handed to libuv's pool: what the listener does now (a
+  // store making the files) runs while they encode, and none of them has been told of yet.
+  events.planned?.({
+    extension: EXTENSIONS[info.type],
+    variants: [
+      { name: AVATAR_POLICY.original.name },
+      ...AVATAR_POLICY.squares.map((s) => (s === same ? { name: s.name, sameAs: AVATAR_POLICY.original.name } : { name: s.name })),
+    ],
+  });
   // Every encode has finished, one way or the other, before this settles: no variant is
   // handed to onVariant after a failure has been reported.
   const settled = await Promise.allSettled([original, ...squares]);

@@ -73,7 +73,7 @@ export class WorkQueue {
 /** The same processor with every upload's work going through the queue. */
 export function queuedImageProcessor(inner: ImageProcessor, queue: WorkQueue): ImageProcessor {
   return {
-    avatar: (bytes, onVariant) => queue.run(() => inner.avatar(bytes, onVariant)),
+    avatar: (bytes, events) => queue.run(() => inner.avatar(bytes, events)),
     background: (bytes) => queue.run(() => inner.background(bytes)),
     banner: (bytes, crop) => queue.run(() => inner.banner(bytes, crop)),
     // Rendered once per process and cached (transform.ts); not an upload's work.

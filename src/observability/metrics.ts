@@ -101,7 +101,7 @@ export function instrumentImages(images: ImageProcessor, metrics: Metrics): Imag
   return {
     defaultAvatar: () => images.defaultAvatar(),
     preload: () => images.preload(),
-    avatar: (bytes, onVariant) => timed('avatar', bytes, () => images.avatar(bytes, onVariant)),
+    avatar: (bytes, events) => timed('avatar', bytes, () => images.avatar(bytes, events)),
     background: (bytes) => timed('background', bytes, () => images.background(bytes)),
     banner: (bytes, crop) => timed('banner', bytes, () => images.banner(bytes, crop)),
   };

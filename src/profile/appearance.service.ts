@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import type { IdGenerator } from '../ids.ts';
-import type { AvatarVariantName, ImageProcessor, BannerCrop, EncodedImage } from '../images/index.ts';
+import type { AvatarPlan, AvatarVariantName, ImageProcessor, BannerCrop, EncodedImage } from '../images/index.ts';
 import { BannerCropOutOfBoundsError } from '../images/errors.ts';
 import { BANNER_POLICY } from '../images/variant-policy.ts';
 import type { BlobStore } from '../storage/blobs/blob-store.ts';
@@ -75,10 +75,17 @@ export class AppearanceService {
     // Variants that are one encode stored under two names (a square photo's original and its
     // 400x400) arrive with the same bytes: the second put names the first, once that is stored.
     const first = new Map<Buffer, { key: string; put: Promise<void> }>();
+    const keyOf = (name: AvatarVariantName, extension: string) => avatarKey((stored ??= storedName(id, extension)), name === 'original' ? null : name);
+    // Once decoded, the store may make every file while the variants are encoded (prepare);
+    // the prepared keys are this upload's from then on, and removed with it should it fail.
+    const planned = (plan: AvatarPlan<AvatarVariantName>): void => {
+      const entries = plan.variants.map((v) => ({ key: keyOf(v.name, plan.extension), sameAs: v.sameAs && keyOf(v.sameAs, plan.extension) }));
+      keys.push(...entries.map((e) => e.key));
+      this.blobs.prepare?.(entries);
+    };
     const store = (v: EncodedImage<AvatarVariantName>): void => {
-      stored ??= storedName(id, v.extension);
-      const key = avatarKey(stored, v.name === 'original' ? null : v.name);
-      keys.push(key);
+      const key = keyOf(v.name, v.extension);
+      if (!keys.includes(key)) keys.push(key);
       const same = first.get(v.bytes);
       const put = same
         ? same.put.then(() => this.blobs.put(key, v.bytes, v.contentType, same.key))
@@ -89,7 +96,7 @@ export class AppearanceService {
       puts.push(put);
     };
     try {
-      await processUpload(params, ['image'], (bytes) => this.images.avatar(bytes, store));
+      await processUpload(params, ['image'], (bytes) => this.images.avatar(bytes, { planned, encoded: store }));
     } catch (e) {
       await Promise.allSettled(puts);
       await this.cleanup(keys);

@@ -193,6 +193,26 @@ function blobStoreContract(name: string, target: ContractTarget): void {
       assert.equal(await store.open('profile_images/120/o_400x400.jpg'), null);
     });
 
+    it('keys announced with prepare (sameAs too) are put as usual; one deleted instead is gone', async () => {
+      const store = await target.make();
+      const bytes = crypto.randomBytes(40_000);
+      const small = crypto.randomBytes(900);
+      store.prepare?.([
+        { key: 'profile_images/130/p.jpg' },
+        { key: 'profile_images/130/p_400x400.jpg', sameAs: 'profile_images/130/p.jpg' },
+        { key: 'profile_images/130/p_normal.jpg' },
+        { key: 'profile_images/130/p_mini.jpg' },
+      ]);
+      await Promise.all([store.put('profile_images/130/p.jpg', bytes, 'image/jpeg'), store.put('profile_images/130/p_normal.jpg', small, 'image/jpeg')]);
+      await store.put('profile_images/130/p_400x400.jpg', bytes, 'image/jpeg', 'profile_images/130/p.jpg');
+      await store.delete(['profile_images/130/p_mini.jpg']);
+      assert.ok((await readBlob(store, 'profile_images/130/p.jpg'))?.equals(bytes));
+      assert.ok((await readBlob(store, 'profile_images/130/p_400x400.jpg'))?.equals(bytes));
+      assert.ok((await readBlob(store, 'profile_images/130/p_normal.jpg'))?.equals(small));
+      assert.equal(await store.open('profile_images/130/p_mini.jpg'), null);
+      assert.deepEqual(await listAll(store, 'profile_images/130/'), ['profile_images/130/p.jpg', 'profile_images/130/p_400x400.jpg', 'profile_images/130/p_normal.jpg']);
+    });
+
     it('a put of an existing key replaces it whole (an import over what it imported before)', async () => {
       const store = await target.make();
       const first = crypto.randomBytes(200_000);
@@ -441,6 +461,93 @@ describe('FsBlobStore on disk', () => {
     assert.ok((await readBlob(store, 'profile_images/508/o_400x400.jpg'))?.equals(bytes));
     assert.deepEqual(files(root), ['profile_images/508/o_400x400.jpg']);
     assert.equal(fs.statSync(path.join(root, 'profile_images/508/o_400x400.jpg')).nlink, 1);
+  });
+
+  const openFds = () => fs.readdirSync('/proc/self/fd').length;
+
+  it('prepare makes the files and begins their folder flush at once; the puts then only write, and a sameAs is a link its first name fills', async () => {
+    const root = path.join(tempDir(), 'media');
+    const store: BlobStore = new FsBlobStore(root);
+    const bytes = crypto.randomBytes(30_000);
+    const small = crypto.randomBytes(800);
+    let writes = 0;
+    let flushes = 0;
+    const restore = hold(
+      (fd, b, o, l, p, cb) => {
+        writes++;
+        writeOf(fd, b, o, l, p, cb);
+      },
+      (fd, cb) => {
+        flushes++;
+        fsyncOf(fd, cb);
+      },
+    );
+    try {
+      store.prepare!([
+        { key: 'profile_images/520/q.jpg' },
+        { key: 'profile_images/520/q_400x400.jpg', sameAs: 'profile_images/520/q.jpg' },
+        { key: 'profile_images/520/q_mini.jpg' },
+      ]);
+      // Made, empty, and the folder's flush under way before any put.
+      assert.deepEqual(files(root), ['profile_images/520/q.jpg', 'profile_images/520/q_400x400.jpg', 'profile_images/520/q_mini.jpg']);
+      assert.equal(fs.statSync(path.join(root, 'profile_images/520/q.jpg')).size, 0);
+      assert.equal(flushes, 1);
+      await store.put('profile_images/520/q_mini.jpg', small, 'image/jpeg');
+      await store.put('profile_images/520/q.jpg', bytes, 'image/jpeg');
+      await store.put('profile_images/520/q_400x400.jpg', bytes, 'image/jpeg', 'profile_images/520/q.jpg');
+    } finally {
+      restore();
+    }
+    assert.equal(writes, 2, 'the mini and the original; the 400x400 shares the original');
+    assert.equal(flushes, 1, 'one folder flush for the three names');
+    const a = fs.statSync(path.join(root, 'profile_images/520/q.jpg'));
+    const b = fs.statSync(path.join(root, 'profile_images/520/q_400x400.jpg'));
+    assert.equal(a.ino, b.ino);
+    assert.ok((await readBlob(store, 'profile_images/520/q_400x400.jpg'))?.equals(bytes));
+    assert.ok((await readBlob(store, 'profile_images/520/q_mini.jpg'))?.equals(small));
+  });
+
+  it('a prepared key deleted instead of put, or whose write fails, leaves no file and no open descriptor', async () => {
+    const root = path.join(tempDir(), 'media');
+    const store: BlobStore = new FsBlobStore(root);
+    // Counted once the folder flushes of earlier tests have closed their descriptors.
+    const settle = () => new Promise((r) => setTimeout(r, 100));
+    await settle();
+    const before = openFds();
+    store.prepare!([{ key: 'profile_images/521/d.jpg' }, { key: 'profile_images/521/d_normal.jpg' }]);
+    // The two files, and their folder while its flush runs.
+    assert.equal(openFds(), before + 3);
+    await store.delete(['profile_images/521/d.jpg']);
+    const restore = hold((_fd, _b, _o, _l, _p, cb) => setImmediate(() => cb(failing('ENOSPC', 'write'), 0)), null);
+    try {
+      await assert.rejects(store.put('profile_images/521/d_normal.jpg', crypto.randomBytes(5_000), 'image/jpeg'), /ENOSPC/);
+    } finally {
+      restore();
+    }
+    assert.deepEqual(files(root), []);
+    await settle();
+    assert.equal(openFds(), before);
+  });
+
+  it('prepare leaves an existing key, and a put of a prepared second name without sameAs writes its own bytes', async () => {
+    const root = path.join(tempDir(), 'media');
+    const store: BlobStore = new FsBlobStore(root);
+    const old = crypto.randomBytes(2_000);
+    const fresh = crypto.randomBytes(3_000);
+    const other = crypto.randomBytes(4_000);
+    await store.put('profile_images/522/e.jpg', old, 'image/jpeg');
+    store.prepare!([
+      { key: 'profile_images/522/e.jpg' },
+      { key: 'profile_images/522/f.jpg' },
+      { key: 'profile_images/522/f_400x400.jpg', sameAs: 'profile_images/522/f.jpg' },
+    ]);
+    await store.put('profile_images/522/e.jpg', fresh, 'image/jpeg');
+    await store.put('profile_images/522/f.jpg', fresh, 'image/jpeg');
+    await store.put('profile_images/522/f_400x400.jpg', other, 'image/jpeg');
+    assert.ok((await readBlob(store, 'profile_images/522/e.jpg'))?.equals(fresh), 'replaced whole, as any put of an existing key');
+    assert.ok((await readBlob(store, 'profile_images/522/f.jpg'))?.equals(fresh));
+    assert.ok((await readBlob(store, 'profile_images/522/f_400x400.jpg'))?.equals(other), 'its own bytes, not a link');
+    assert.equal(fs.statSync(path.join(root, 'profile_images/522/f.jpg')).nlink, 1);
   });
 
   it('replaces an existing key by a rename: a reader that opened it first reads the old bytes whole', async () => {

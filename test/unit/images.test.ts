@@ -20,6 +20,7 @@ import {
   createImageProcessor,
   inspectImage,
   sniffType,
+  type AvatarPlan,
   type EncodedImage,
   type ImageInfo,
   type ImageType,
@@ -427,26 +428,44 @@ describe('avatar', () => {
     assert.ok(!byName(photo, 'original').bytes.equals(byName(photo, '400x400').bytes));
   });
 
-  it('onVariant hears of each variant once, before the result arrives', async () => {
-    for (const name of ['photo-700k.jpg', 'alpha.png'] as const) {
+  it('events: the plan once, after the decode and before any variant; then each variant once, before the result', async () => {
+    const square = await sharp({ create: { width: 800, height: 800, channels: 3, background: '#3366cc' } }).jpeg().toBuffer();
+    for (const [name, bytes] of [['photo-700k.jpg', fixture('photo-700k.jpg')], ['alpha.png', fixture('alpha.png')], ['square 800', square]] as const) {
       const heard: EncodedImage[] = [];
+      const plans: AvatarPlan[] = [];
       let settled = false;
-      const pending = images.avatar(fixture(name), (v) => {
-        assert.equal(settled, false, `${name}: ${v.name} arrived after the result`);
-        heard.push(v);
+      const pending = images.avatar(bytes, {
+        planned: (plan) => {
+          assert.equal(heard.length, 0, `${name}: planned after a variant`);
+          plans.push(plan);
+        },
+        encoded: (v) => {
+          assert.equal(settled, false, `${name}: ${v.name} arrived after the result`);
+          assert.equal(plans.length, 1, `${name}: ${v.name} arrived before the plan`);
+          heard.push(v);
+        },
       });
       const outputs = await pending.finally(() => (settled = true));
       assert.deepEqual(heard.map((v) => v.name).sort(), outputs.map((v) => v.name).sort(), name);
       for (const out of outputs) assert.ok(heard.includes(out), `${name}: ${out.name} is the object that was heard of`);
+      const plan = plans[0]!;
+      assert.deepEqual(plan.variants.map((v) => v.name).sort(), outputs.map((v) => v.name).sort(), `${name}: the plan names every variant`);
+      for (const out of outputs) assert.equal(out.extension, plan.extension, `${name}: ${out.name}'s extension`);
+      // sameAs exactly where two variants are one encode.
+      const shared = plan.variants.filter((v) => v.sameAs !== undefined).map((v) => `${v.name}=${v.sameAs}`);
+      assert.deepEqual(shared, name === 'square 800' ? ['400x400=original'] : [], name);
+      for (const v of plan.variants) {
+        if (v.sameAs) assert.equal(byName(outputs, v.name).bytes, byName(outputs, v.sameAs).bytes, `${name}: ${v.name} carries ${v.sameAs}'s bytes`);
+      }
     }
   });
 
   it('a JPEG is held to the pixel limit by its decode, and bad bytes behind a JPEG signature are undecodable', async () => {
     const strict = createImageProcessor({ ...DEFAULT_IMAGE_LIMITS, avatar: { ...DEFAULT_IMAGE_LIMITS.avatar, maxPixels: 1000 * 1000 } });
     const heard: string[] = [];
-    const err = await rejects(strict.avatar(fixture('photo-700k.jpg'), (v) => heard.push(v.name)), ImageTooManyPixelsError);
+    const err = await rejects(strict.avatar(fixture('photo-700k.jpg'), { planned: () => heard.push('planned'), encoded: (v) => heard.push(v.name) }), ImageTooManyPixelsError);
     assert.equal((err as ImageTooManyPixelsError).maxPixels, 1000 * 1000);
-    assert.deepEqual(heard, [], 'nothing was encoded');
+    assert.deepEqual(heard, [], 'nothing was planned or encoded');
     await rejects(images.avatar(Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(2000, 0x5a)])), ImageUndecodableError);
   });
 

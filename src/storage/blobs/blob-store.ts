@@ -14,6 +14,15 @@ export interface BlobStore {
    * same encode): the store may share that blob's storage instead of writing the bytes again.
    */
   put(key: string, bytes: Buffer, contentType: string, sameAs?: string): Promise<void>;
+  /**
+   * Announces puts that will follow shortly, of keys that do not exist yet (an avatar's
+   * variants, while they are encoded): a store may make their entries now, so that each put
+   * then only has its bytes to write. `sameAs` names another key of the same call whose put will
+   * carry exactly these bytes, as in put(). Optional and best effort: it never fails, and a key
+   * it could not prepare is put the usual way. Every prepared key is then either put (with the
+   * same `sameAs`, once that key's put has resolved) or deleted, which releases what was prepared.
+   */
+  prepare?(entries: ReadonlyArray<{ key: string; sameAs?: string | undefined }>): void;
   /** null when there is no such blob. */
   open(key: string): Promise<StoredBlob | null>;
   /** Deleting a missing key is not an error. */

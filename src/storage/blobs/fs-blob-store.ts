@@ -14,6 +14,12 @@ import { fsyncFd } from '../flush.ts';
 import { isSafeKey, type BlobStore, type StoredBlob } from './blob-store.ts';
 
 export class FsBlobStore implements BlobStore {
+  /**
+   * Files made by prepare() that no put or delete has taken yet: the file open for writing
+   * (null for a second name of a prepared file) and the flush of its folder, begun once the
+   * files were made.
+   */
+  private readonly prepared = new Map<string, { fd: number | null; flushed: Promise<void> }>();
   private readonly dirSyncs = new Map<string, { running: Promise<void> | null; runningNumber: number; next: Promise<void> | null }>();
   /** Folder flushes started so far, in any folder: each flush takes the next number. */
   private flushesStarted = 0;
@@ -27,9 +33,58 @@ export class FsBlobStore implements BlobStore {
     return path.join(this.root, ...key.split('/'));
   }
 
+  /**
+   * Makes the files of puts to come, and begins their folders' flushes, now: an avatar's five
+   * files are made while its variants are encoded, and each put then writes its bytes and
+   * finds the folder flushed already (or soon), instead of making its file and waiting for a
+   * flush of its own on the answer's path. A `sameAs` of the same call becomes a hard link to
+   * that (still empty) file, which its put fills for both names. A key whose file cannot be made
+   * here (it exists, the name is unsafe, the disk refuses) is left to its put.
+   */
+  prepare(entries: ReadonlyArray<{ key: string; sameAs?: string | undefined }>): void {
+    const made = new Map<string, Array<{ key: string; fd: number | null }>>();
+    for (const { key, sameAs } of entries) {
+      if (this.prepared.has(key) || !isSafeKey(key)) continue;
+      const target = this.file(key);
+      const dir = path.dirname(target);
+      let fd: number | null;
+      if (sameAs !== undefined) {
+        // Only a file this call made: its put is still to write these very bytes.
+        if (!made.get(path.dirname(this.file(sameAs)))?.some((m) => m.key === sameAs && m.fd !== null)) continue;
+        if (!this.linked(this.file(sameAs), target)) continue;
+        fd = null;
+      } else {
+        try {
+          fd = openNew(target, dir);
+        } catch {
+          continue;
+        }
+      }
+      const inDir = made.get(dir) ?? [];
+      inDir.push({ key, fd });
+      made.set(dir, inDir);
+    }
+    // The flushes started so far began before these files were made.
+    const changedAfter = this.flushesStarted;
+    for (const [dir, files] of made) {
+      const flushed = this.syncDirAfterChange(dir, changedAfter);
+      // Awaited by each put; until then, not an unhandled rejection.
+      flushed.catch(() => undefined);
+      for (const { key, fd } of files) this.prepared.set(key, { fd, flushed });
+    }
+  }
+
   async put(key: string, bytes: Buffer, _contentType?: string, sameAs?: string): Promise<void> {
     const target = this.file(key);
     const dir = path.dirname(target);
+    const ready = this.prepared.get(key);
+    if (ready !== undefined) {
+      this.prepared.delete(key);
+      if (ready.fd !== null || sameAs !== undefined) return putPrepared(target, ready.fd, ready.flushed, bytes);
+      // Prepared as a second name, but these bytes are not said to be the first name's: that
+      // name goes, and the bytes are written the usual way.
+      removeQuietly(target);
+    }
     // The same bytes stored already: a hard link to that file, whose bytes are on disk, and
     // the folder's flush for the new entry. One file less to write and flush per avatar. Where
     // a link cannot be made (an existing key, another filesystem, no hard links), the bytes
@@ -48,28 +103,19 @@ export class FsBlobStore implements BlobStore {
     // `plumage gc`. That saves the rename and the second flush of the folder it needs. A key
     // that exists already (an import replacing what it imported before) is replaced through a
     // temporary file and a rename, so that a reader never sees half of it.
+    // The file is made on the event loop (openNew); what waits for the disk (the write, the
+    // folder's flush) goes to libuv's pool.
     let file = target;
     let fd: number;
-    // The flushes started before the file was made in its folder: a later one covers it.
-    let changedAfter: number;
-    // The file (and its folder, when missing) is made synchronously: on a local filesystem
-    // these calls change cached metadata and do not wait for the disk, while a trip through
-    // libuv's thread pool for each of open, close and mkdir cost more than the call itself, on
-    // the answer's path. What waits for the disk (the write, the folder's flush) goes to the
-    // pool. delete() prunes emptied folders, so the folder is made whenever the open finds it
-    // missing, even after an earlier put of the same upload made it.
-    for (let missing = 0; ; ) {
-      try {
-        fd = fs.openSync(file, CREATE_DURABLY, 0o666);
-        changedAfter = this.flushesStarted;
-        break;
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'EEXIST' && file === target) file = `${target}.${crypto.randomBytes(6).toString('hex')}.tmp`;
-        else if (code === 'ENOENT' && ++missing < 3) fs.mkdirSync(dir, { recursive: true });
-        else throw e;
-      }
+    try {
+      fd = openNew(file, dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      file = `${target}.${crypto.randomBytes(6).toString('hex')}.tmp`;
+      fd = openNew(file, dir);
     }
+    // The flushes started before the file was made in its folder: a later one covers it.
+    const changedAfter = this.flushesStarted;
     try {
       await writeAll(fd, bytes);
       // Where O_DSYNC does not exist, the flush is made the usual way.
@@ -162,6 +208,13 @@ export class FsBlobStore implements BlobStore {
   async delete(keys: readonly string[]): Promise<void> {
     // Every key is checked before anything is removed.
     const files = [...new Set(keys.map((key) => this.file(key)))];
+    // A prepared file that no put took: closed here, removed below.
+    for (const key of keys) {
+      const ready = this.prepared.get(key);
+      if (ready === undefined) continue;
+      this.prepared.delete(key);
+      if (ready.fd !== null) closeQuietly(ready.fd);
+    }
     // The files at once (an avatar is five files in one folder), then each emptied folder once,
     // deepest first, up to the root; the ones still in use stay.
     // unlink, not rm: rm checks each path twice with lstat before unlinking it (three trips
@@ -206,6 +259,49 @@ export class FsBlobStore implements BlobStore {
 
 /** O_DSYNC: each write returns once its bytes (and the size that finds them) are on disk. */
 const CREATE_DURABLY = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | (fs.constants.O_DSYNC ?? 0);
+
+/**
+ * Makes a new file and opens it for durable writing. The file (and its folder, when missing) is
+ * made synchronously: on a local filesystem these calls change cached metadata and do not wait
+ * for the disk, while a trip through libuv's thread pool for each of open and mkdir cost more
+ * than the call itself. delete() prunes emptied folders, so the folder is made whenever the
+ * open finds it missing, even after an earlier put of the same upload made it. EEXIST and
+ * other failures are thrown.
+ */
+function openNew(file: string, dir: string): number {
+  for (let missing = 0; ; ) {
+    try {
+      return fs.openSync(file, CREATE_DURABLY, 0o666);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' && ++missing < 3) fs.mkdirSync(dir, { recursive: true });
+      else throw e;
+    }
+  }
+}
+
+/**
+ * The put of a prepared file: its bytes written (none for a second name, whose first name's put
+ * wrote them), then the folder's flush begun by prepare(). Failing, the name is removed.
+ */
+async function putPrepared(file: string, fd: number | null, flushed: Promise<void>, bytes: Buffer): Promise<void> {
+  if (fd !== null) {
+    try {
+      await writeAll(fd, bytes);
+      if (fs.constants.O_DSYNC === undefined) await fsyncFd(fd);
+    } catch (e) {
+      closeQuietly(fd);
+      removeQuietly(file);
+      throw e;
+    }
+  }
+  try {
+    if (fd !== null) fs.closeSync(fd);
+    await flushed;
+  } catch (e) {
+    removeQuietly(file);
+    throw e;
+  }
+}
 
 /** Writes all of `bytes` at the file's current offset, on libuv's thread pool. */
 function writeAll(fd: number, bytes: Uint8Array): Promise<void> {
