@@ -41,7 +41,7 @@ test('a failing job frees its slot and its error reaches the caller', async () =
 
 test('PLUMAGE_IMAGE_CONCURRENCY, PLUMAGE_IMAGE_QUEUE and PLUMAGE_MAX_EVENT_LOOP_DELAY: defaults, values, refusals', () => {
   const d = loadConfig({});
-  assert.deepEqual(d.overload, { imageConcurrency: os.availableParallelism(), imageQueue: 8 * os.availableParallelism(), maxEventLoopDelayMs: 1000 });
+  assert.deepEqual(d.overload, { imageConcurrency: 2 * os.availableParallelism(), imageQueue: 16 * os.availableParallelism(), maxEventLoopDelayMs: 1000 });
   assert.ok(Object.isFrozen(d.overload));
   assert.deepEqual(loadConfig({ imageConcurrency: '3', imageQueue: '0', maxEventLoopDelay: '0' }).overload, { imageConcurrency: 3, imageQueue: 0, maxEventLoopDelayMs: 0 });
   assert.equal(loadConfig({ imageConcurrency: '3' }).overload.imageQueue, 24);
