@@ -529,7 +529,7 @@ describe('FsBlobStore on disk', () => {
     assert.equal(openFds(), before);
   });
 
-  it('prepare leaves an existing key, and a put of a prepared second name without sameAs writes its own bytes', async () => {
+  it('prepare leaves an existing key and unsafe ones, and a put of a prepared second name without sameAs writes its own bytes', async () => {
     const root = path.join(tempDir(), 'media');
     const store: BlobStore = new FsBlobStore(root);
     const old = crypto.randomBytes(2_000);
@@ -540,7 +540,11 @@ describe('FsBlobStore on disk', () => {
       { key: 'profile_images/522/e.jpg' },
       { key: 'profile_images/522/f.jpg' },
       { key: 'profile_images/522/f_400x400.jpg', sameAs: 'profile_images/522/f.jpg' },
+      // Never fails: unsafe keys are left to their puts, which refuse them.
+      { key: '../x.jpg' },
+      { key: 'profile_images/522/g.jpg', sameAs: '../x.jpg' },
     ]);
+    assert.equal(fs.existsSync(path.join(root, 'profile_images/522/g.jpg')), false, 'no link to an unsafe key');
     await store.put('profile_images/522/e.jpg', fresh, 'image/jpeg');
     await store.put('profile_images/522/f.jpg', fresh, 'image/jpeg');
     await store.put('profile_images/522/f_400x400.jpg', other, 'image/jpeg');

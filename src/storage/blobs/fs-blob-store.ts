@@ -50,7 +50,7 @@ export class FsBlobStore implements BlobStore {
       let fd: number | null;
       if (sameAs !== undefined) {
         // Only a file this call made: its put is still to write these very bytes.
-        if (!made.get(path.dirname(this.file(sameAs)))?.some((m) => m.key === sameAs && m.fd !== null)) continue;
+        if (!isSafeKey(sameAs) || !made.get(path.dirname(this.file(sameAs)))?.some((m) => m.key === sameAs && m.fd !== null)) continue;
         if (!this.linked(this.file(sameAs), target)) continue;
         fd = null;
       } else {
