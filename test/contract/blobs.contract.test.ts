@@ -296,6 +296,21 @@ describe('FsBlobStore on disk', () => {
     };
   }
   const turn = () => new Promise((r) => setImmediate(r));
+  /** Lets writes and flushes through, counted, until restore(). */
+  function countWritesAndFlushes(): { writes: number; flushes: number; restore: () => void } {
+    const counts = { writes: 0, flushes: 0, restore: () => {} };
+    counts.restore = hold(
+      (fd, b, o, l, p, cb) => {
+        counts.writes++;
+        writeOf(fd, b, o, l, p, cb);
+      },
+      (fd, cb) => {
+        counts.flushes++;
+        fsyncOf(fd, cb);
+      },
+    );
+    return counts;
+  }
 
   it('puts whose files were made before a folder flush started share that flush', async () => {
     const root = path.join(tempDir(), 'media');
@@ -413,25 +428,14 @@ describe('FsBlobStore on disk', () => {
     const store: BlobStore = new FsBlobStore(root);
     const bytes = crypto.randomBytes(30_000);
     await store.put('profile_images/507/o.jpg', bytes, 'image/jpeg');
-    let writes = 0;
-    let flushes = 0;
-    const restore = hold(
-      (fd, b, o, l, p, cb) => {
-        writes++;
-        writeOf(fd, b, o, l, p, cb);
-      },
-      (fd, cb) => {
-        flushes++;
-        fsyncOf(fd, cb);
-      },
-    );
+    const counted = countWritesAndFlushes();
     try {
       await store.put('profile_images/507/o_400x400.jpg', bytes, 'image/jpeg', 'profile_images/507/o.jpg');
     } finally {
-      restore();
+      counted.restore();
     }
-    assert.equal(writes, 0, 'no bytes written again');
-    assert.equal(flushes, 1, 'the folder is flushed for the new name');
+    assert.equal(counted.writes, 0, 'no bytes written again');
+    assert.equal(counted.flushes, 1, 'the folder is flushed for the new name');
     const a = fs.statSync(path.join(root, 'profile_images/507/o.jpg'));
     const b = fs.statSync(path.join(root, 'profile_images/507/o_400x400.jpg'));
     assert.equal(a.ino, b.ino);
@@ -470,18 +474,7 @@ describe('FsBlobStore on disk', () => {
     const store: BlobStore = new FsBlobStore(root);
     const bytes = crypto.randomBytes(30_000);
     const small = crypto.randomBytes(800);
-    let writes = 0;
-    let flushes = 0;
-    const restore = hold(
-      (fd, b, o, l, p, cb) => {
-        writes++;
-        writeOf(fd, b, o, l, p, cb);
-      },
-      (fd, cb) => {
-        flushes++;
-        fsyncOf(fd, cb);
-      },
-    );
+    const counted = countWritesAndFlushes();
     try {
       store.prepare!([
         { key: 'profile_images/520/q.jpg' },
@@ -491,15 +484,15 @@ describe('FsBlobStore on disk', () => {
       // Made, empty, and the folder's flush under way before any put.
       assert.deepEqual(files(root), ['profile_images/520/q.jpg', 'profile_images/520/q_400x400.jpg', 'profile_images/520/q_mini.jpg']);
       assert.equal(fs.statSync(path.join(root, 'profile_images/520/q.jpg')).size, 0);
-      assert.equal(flushes, 1);
+      assert.equal(counted.flushes, 1);
       await store.put('profile_images/520/q_mini.jpg', small, 'image/jpeg');
       await store.put('profile_images/520/q.jpg', bytes, 'image/jpeg');
       await store.put('profile_images/520/q_400x400.jpg', bytes, 'image/jpeg', 'profile_images/520/q.jpg');
     } finally {
-      restore();
+      counted.restore();
     }
-    assert.equal(writes, 2, 'the mini and the original; the 400x400 shares the original');
-    assert.equal(flushes, 1, 'one folder flush for the three names');
+    assert.equal(counted.writes, 2, 'the mini and the original; the 400x400 shares the original');
+    assert.equal(counted.flushes, 1, 'one folder flush for the three names');
     const a = fs.statSync(path.join(root, 'profile_images/520/q.jpg'));
     const b = fs.statSync(path.join(root, 'profile_images/520/q_400x400.jpg'));
     assert.equal(a.ino, b.ino);

@@ -116,15 +116,7 @@ export class FsBlobStore implements BlobStore {
     }
     // The flushes started before the file was made in its folder: a later one covers it.
     const changedAfter = this.flushesStarted;
-    try {
-      await writeAll(fd, bytes);
-      // Where O_DSYNC does not exist, the flush is made the usual way.
-      if (fs.constants.O_DSYNC === undefined) await fsyncFd(fd);
-    } catch (e) {
-      closeQuietly(fd);
-      removeQuietly(file);
-      throw e;
-    }
+    await writeDurably(fd, file, bytes);
     try {
       fs.closeSync(fd);
       if (file === target) {
@@ -284,20 +276,27 @@ function openNew(file: string, dir: string): number {
  * wrote them), then the folder's flush begun by prepare(). Failing, the name is removed.
  */
 async function putPrepared(file: string, fd: number | null, flushed: Promise<void>, bytes: Buffer): Promise<void> {
-  if (fd !== null) {
-    try {
-      await writeAll(fd, bytes);
-      if (fs.constants.O_DSYNC === undefined) await fsyncFd(fd);
-    } catch (e) {
-      closeQuietly(fd);
-      removeQuietly(file);
-      throw e;
-    }
-  }
+  if (fd !== null) await writeDurably(fd, file, bytes);
   try {
     if (fd !== null) fs.closeSync(fd);
     await flushed;
   } catch (e) {
+    removeQuietly(file);
+    throw e;
+  }
+}
+
+/**
+ * Writes all of `bytes` to a new file's descriptor so that they are on disk when it resolves
+ * (O_DSYNC; where that does not exist, an fsync). Failing, the descriptor is closed and the
+ * file removed.
+ */
+async function writeDurably(fd: number, file: string, bytes: Uint8Array): Promise<void> {
+  try {
+    await writeAll(fd, bytes);
+    if (fs.constants.O_DSYNC === undefined) await fsyncFd(fd);
+  } catch (e) {
+    closeQuietly(fd);
     removeQuietly(file);
     throw e;
   }
