@@ -155,7 +155,7 @@ async function avatar(
   options: TransformOptions,
   events: AvatarEvents<AvatarVariantName> = {},
 ): Promise<EncodedImage<AvatarVariantName>[]> {
-  const onVariant = events.encoded?.bind(events);
+  const encoded = events.encoded?.bind(events);
   const squareMax = Math.max(...AVATAR_POLICY.squares.map((s) => s.size));
   const base = await decodeToRaw(bytes, options, (img) =>
     // Big enough for the original (400 wide) and for every square (cover of its size).
@@ -167,7 +167,7 @@ async function avatar(
     }),
   );
   const told = <V extends EncodedImage<AvatarVariantName>>(p: Promise<V>): Promise<V> =>
-    onVariant ? p.then((v) => (onVariant(v), v)) : p;
+    encoded ? p.then((v) => (encoded(v), v)) : p;
   // A square upload decoded to exactly a square's size (a square photo of 400 px or more: the
   // usual avatar) makes the original and that square the same pixels, untouched by either
   // resize: they are encoded once and stored under both names.
@@ -177,8 +177,8 @@ async function avatar(
   const shared = same
     ? encodeVariant(base, AVATAR_POLICY.original.name, info.type, options, (img) => img).then((original) => {
         const square: EncodedImage<AvatarVariantName> = { ...original, name: same.name };
-        onVariant?.(original);
-        onVariant?.(square);
+        encoded?.(original);
+        encoded?.(square);
         return { original, square };
       })
     : undefined;
@@ -214,7 +214,7 @@ async function avatar(
     ],
   });
   // Every encode has finished, one way or the other, before this settles: no variant is
-  // handed to onVariant after a failure has been reported.
+  // handed to events.encoded after a failure has been reported.
   const settled = await Promise.allSettled([original, ...squares]);
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
