@@ -80,6 +80,8 @@ describe('nothing half-written when the blob store fails', () => {
   test('a write that fails midway → 500 / 131, the profile unchanged, no partial blobs left', async () => {
     const first = await upload(server, alice, 'progressive.jpg');
     assert.equal(first.status, 200, first.text);
+    // The avatar `first` replaced is deleted after the answer; take the snapshot once it is gone.
+    await server.deps.appearance.settled();
     const storedBefore = await keys(store);
     store.puts = 0;
     store.failPutsAfter = 2;
