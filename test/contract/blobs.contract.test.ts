@@ -263,6 +263,12 @@ describe('FsBlobStore on disk', () => {
       .filter((e) => e.isFile())
       .map((e) => path.relative(root, path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name)).split(path.sep).join('/'))
       .sort();
+  /** Asserts that two keys are one file on disk (one inode, a hard link); returns how many names it has. */
+  const oneFile = (root: string, first: string, second: string): number => {
+    const [a, b] = [fs.statSync(path.join(root, first)), fs.statSync(path.join(root, second))];
+    assert.equal(a.ino, b.ino);
+    return b.nlink;
+  };
 
   it('writes a new key in place: the file is made under its own name, with no temporary file', async () => {
     const root = path.join(tempDir(), 'media');
@@ -436,10 +442,7 @@ describe('FsBlobStore on disk', () => {
     }
     assert.equal(counted.writes, 0, 'no bytes written again');
     assert.equal(counted.flushes, 1, 'the folder is flushed for the new name');
-    const a = fs.statSync(path.join(root, 'profile_images/507/o.jpg'));
-    const b = fs.statSync(path.join(root, 'profile_images/507/o_400x400.jpg'));
-    assert.equal(a.ino, b.ino);
-    assert.equal(b.nlink, 2);
+    assert.equal(oneFile(root, 'profile_images/507/o.jpg', 'profile_images/507/o_400x400.jpg'), 2);
   });
 
   it('a linked put (sameAs) whose folder cannot be flushed fails and leaves no new name', async () => {
@@ -493,9 +496,7 @@ describe('FsBlobStore on disk', () => {
     }
     assert.equal(counted.writes, 2, 'the mini and the original; the 400x400 shares the original');
     assert.equal(counted.flushes, 1, 'one folder flush for the three names');
-    const a = fs.statSync(path.join(root, 'profile_images/520/q.jpg'));
-    const b = fs.statSync(path.join(root, 'profile_images/520/q_400x400.jpg'));
-    assert.equal(a.ino, b.ino);
+    oneFile(root, 'profile_images/520/q.jpg', 'profile_images/520/q_400x400.jpg');
     assert.ok((await readBlob(store, 'profile_images/520/q_400x400.jpg'))?.equals(bytes));
     assert.ok((await readBlob(store, 'profile_images/520/q_mini.jpg'))?.equals(small));
   });
