@@ -1,17 +1,18 @@
 // How much V8 lets the old generation grow between full collections, for a process that serves.
 //
 // Under a steady stream of uploads the old generation holds about 17 MB that stay (modules,
-// caches, connections) and gains about 0.7 MB a second. After each full collection V8 sets
-// the next limit at its own growing factor times what survived, about 2.5 here: some 25 MB of
-// room. V8 starts marking as soon as that room is smaller than what one collection of its
-// fully grown young generation (2 × 16 MB) might move into it, so from the first full
-// collection under load on it started another as soon as the last had finished: one every
+// caches, connections) and gains about 0.7 MB a second. After each full collection V8 set the
+// next limit at about 2.5 times what survived, some 25 MB of room, and yet started marking
+// again at once, from a task, with all that room still free (`--trace-incremental-marking`:
+// "Start (task): 17MB / 43MB"): from the first full collection under load on, one ran every
 // 120–370 ms, each taking 5–25 ms of the event loop and as much again on V8's helper threads,
-// where the in-process sharp baseline of `npm run bench` spends nothing. With a growing factor
+// where the in-process sharp baseline of `npm run bench` spends nothing. (The room at which
+// it stopped doing so, between 26 and 34 MB, is about the size of the grown young generation,
+// 2 × 16 MB: presumably what V8 keeps free for one collection of it.) With a growing factor
 // of 3 the room after a collection is about 35 MB and marking starts every few seconds instead
-// (B3 at concurrency 4: 70 full collections in 20 s became 4, 57.0 → 61.2 uploads/s, about 2 ms
-// less CPU per upload; docs/benchmarks.md). The price is memory: the heap may now grow to
-// three times what survives, about 14 MB more resident memory at B4's peak.
+// (B3 at concurrency 4, 20 s: 70 full collections became 4, 57.0 → 61.2 uploads/s, about 1.5 ms
+// less CPU per upload; docs/benchmarks.md). The price is memory: the heap may now grow to three
+// times what survives, about 14 MB more resident memory at B4's peak.
 //
 // The factor is V8's `--heap-growing-percent` (growing factor = 1 + percent / 100), read each
 // time V8 sets the limit, so setting it once the process runs takes effect at the next full
