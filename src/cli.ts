@@ -8,7 +8,6 @@ import { exportCommand, importCommand } from './cli/transfer.ts';
 import { examples } from './cli/help.ts';
 import { packageVersion } from './cli/version.ts';
 import { startServer } from './server.ts';
-import { tuneHeapForServing } from './heap-tuning.ts';
 import { WorkersError, checkWorkers, isClusterWorker, parseWorkers, runPrimary } from './cluster.ts';
 import { migrateToLatest } from './storage/db/migrate.ts';
 import { ProfileError } from './profile/errors.ts';
@@ -34,10 +33,7 @@ withConfigOptions(program.command('serve'))
       await runPrimary(config, workers, (m) => process.stderr.write(`plumage: ${m}\n`));
       return;
     }
-    // Before the server allocates anything to speak of (heap-tuning.ts).
-    const heap = tuneHeapForServing();
     const server = await startServer(config);
-    server.app.log.debug(heap.applied ? `V8 heap: ${heap.applied} (node's own --heap-growing-percent overrides it)` : "V8 heap: node's own --heap-growing-percent");
     server.app.log.info(`Plumage listening on ${server.url}; clients use ${server.deps.config.publicUrl}`);
     for (const sig of ['SIGINT', 'SIGTERM'] as const) {
       process.once(sig, () => {
