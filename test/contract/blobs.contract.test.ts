@@ -302,9 +302,11 @@ describe('FsBlobStore on disk', () => {
     };
   }
   const turn = () => new Promise((r) => setImmediate(r));
-  /** Lets writes and flushes through, counted, until restore(). */
-  function countWritesAndFlushes(): { writes: number; flushes: number; restore: () => void } {
-    const counts = { writes: 0, flushes: 0, restore: () => {} };
+  /** The path of an open descriptor (Linux), relative to `root`: what a flush is flushing. */
+  const pathOf = (fd: number, root: string) => path.relative(fs.realpathSync(root), fs.readlinkSync(`/proc/self/fd/${fd}`)) || '.';
+  /** Lets writes and flushes through, counted, until restore(); `flushed` names each folder flushed, relative to `root`. */
+  function countWritesAndFlushes(root: string): { writes: number; flushes: number; flushed: string[]; restore: () => void } {
+    const counts = { writes: 0, flushes: 0, flushed: [] as string[], restore: () => {} };
     counts.restore = hold(
       (fd, b, o, l, p, cb) => {
         counts.writes++;
@@ -312,6 +314,7 @@ describe('FsBlobStore on disk', () => {
       },
       (fd, cb) => {
         counts.flushes++;
+        counts.flushed.push(pathOf(fd, root));
         fsyncOf(fd, cb);
       },
     );
@@ -327,7 +330,7 @@ describe('FsBlobStore on disk', () => {
     let writesDone = 0;
     let bothStarted!: () => void;
     const started = new Promise<void>((r) => (bothStarted = r));
-    let flushes = 0;
+    const flushed: string[] = [];
     const restore = hold(
       (fd, b, o, l, p, cb) => {
         if (++writesStarted === 2) bothStarted();
@@ -339,7 +342,7 @@ describe('FsBlobStore on disk', () => {
         );
       },
       (fd, cb) => {
-        flushes++;
+        flushed.push(pathOf(fd, root));
         void (async () => {
           while (writesDone < 2) await turn();
           await turn();
@@ -353,20 +356,24 @@ describe('FsBlobStore on disk', () => {
       restore();
     }
     assert.equal(writesStarted, 2);
-    assert.equal(flushes, 1);
+    // The folder once for both files; and the two folders made for them (profile_images and
+    // 503) are new entries in their parents, each flushed once too.
+    assert.deepEqual(flushed.sort(), ['.', 'profile_images', 'profile_images/503']);
     assert.deepEqual(files(root), ['profile_images/503/a.jpg', 'profile_images/503/b.jpg']);
   });
 
   it('a put whose file was made while a folder flush was in flight waits for a flush that began after it', async () => {
     const root = path.join(tempDir(), 'media');
     const store: BlobStore = new FsBlobStore(root);
+    // Flushes of the files' folder only (its parents are flushed once, for the folder made).
     let flushes = 0;
     let releaseFirst!: () => void;
     const firstHeld = new Promise<void>((r) => (releaseFirst = r));
     let firstStarted!: () => void;
     const firstRunning = new Promise<void>((r) => (firstStarted = r));
     const restore = hold(null, (fd, cb) => {
-      if (++flushes === 1) {
+      if (pathOf(fd, root) !== 'profile_images/504') fsyncOf(fd, cb);
+      else if (++flushes === 1) {
         firstStarted();
         void firstHeld.then(() => fsyncOf(fd, cb));
       } else fsyncOf(fd, cb);
@@ -434,15 +441,29 @@ describe('FsBlobStore on disk', () => {
     const store: BlobStore = new FsBlobStore(root);
     const bytes = crypto.randomBytes(30_000);
     await store.put('profile_images/507/o.jpg', bytes, 'image/jpeg');
-    const counted = countWritesAndFlushes();
+    const counted = countWritesAndFlushes(root);
     try {
       await store.put('profile_images/507/o_400x400.jpg', bytes, 'image/jpeg', 'profile_images/507/o.jpg');
     } finally {
       counted.restore();
     }
     assert.equal(counted.writes, 0, 'no bytes written again');
-    assert.equal(counted.flushes, 1, 'the folder is flushed for the new name');
+    assert.deepEqual(counted.flushed, ['profile_images/507'], 'the folder is flushed for the new name, and only it: no folder was made');
     assert.equal(oneFile(root, 'profile_images/507/o.jpg', 'profile_images/507/o_400x400.jpg'), 2);
+  });
+
+  it("a put that makes its folder flushes the folder's parent too (the new entry), and only the folders it made", async () => {
+    const root = path.join(tempDir(), 'media');
+    const store: BlobStore = new FsBlobStore(root);
+    await store.put('profile_images/510/a.jpg', crypto.randomBytes(1_000), 'image/jpeg');
+    const counted = countWritesAndFlushes(root);
+    try {
+      await store.put('profile_images/511/b.jpg', crypto.randomBytes(1_000), 'image/jpeg');
+    } finally {
+      counted.restore();
+    }
+    assert.deepEqual([...counted.flushed].sort(), ['profile_images', 'profile_images/511']);
+    assert.deepEqual(files(root), ['profile_images/510/a.jpg', 'profile_images/511/b.jpg']);
   });
 
   it('a linked put (sameAs) whose folder cannot be flushed fails and leaves no new name', async () => {
@@ -477,7 +498,7 @@ describe('FsBlobStore on disk', () => {
     const store: BlobStore = new FsBlobStore(root);
     const bytes = crypto.randomBytes(30_000);
     const small = crypto.randomBytes(800);
-    const counted = countWritesAndFlushes();
+    const counted = countWritesAndFlushes(root);
     try {
       store.prepare!([
         { key: 'profile_images/520/q.jpg' },
@@ -487,7 +508,8 @@ describe('FsBlobStore on disk', () => {
       // Made, empty, and the folder's flush under way before any put.
       assert.deepEqual(files(root), ['profile_images/520/q.jpg', 'profile_images/520/q_400x400.jpg', 'profile_images/520/q_mini.jpg']);
       assert.equal(fs.statSync(path.join(root, 'profile_images/520/q.jpg')).size, 0);
-      assert.equal(counted.flushes, 1);
+      // The folder, and the parents of the two folders made for it.
+      assert.deepEqual([...counted.flushed].sort(), ['.', 'profile_images', 'profile_images/520']);
       await store.put('profile_images/520/q_mini.jpg', small, 'image/jpeg');
       await store.put('profile_images/520/q.jpg', bytes, 'image/jpeg');
       await store.put('profile_images/520/q_400x400.jpg', bytes, 'image/jpeg', 'profile_images/520/q.jpg');
@@ -495,7 +517,7 @@ describe('FsBlobStore on disk', () => {
       counted.restore();
     }
     assert.equal(counted.writes, 2, 'the mini and the original; the 400x400 shares the original');
-    assert.equal(counted.flushes, 1, 'one folder flush for the three names');
+    assert.deepEqual([...counted.flushed].sort(), ['.', 'profile_images', 'profile_images/520'], 'one flush of the folder for the three names');
     oneFile(root, 'profile_images/520/q.jpg', 'profile_images/520/q_400x400.jpg');
     assert.ok((await readBlob(store, 'profile_images/520/q_400x400.jpg'))?.equals(bytes));
     assert.ok((await readBlob(store, 'profile_images/520/q_mini.jpg'))?.equals(small));
@@ -509,8 +531,9 @@ describe('FsBlobStore on disk', () => {
     await settle();
     const before = openFds();
     store.prepare!([{ key: 'profile_images/521/d.jpg' }, { key: 'profile_images/521/d_normal.jpg' }]);
-    // The two files, and their folder while its flush runs.
-    assert.equal(openFds(), before + 3);
+    // The two files, and while their flushes run their folder and the parents of the two
+    // folders made for it (profile_images and 521).
+    assert.equal(openFds(), before + 5);
     await store.delete(['profile_images/521/d.jpg']);
     const restore = hold((_fd, _b, _o, _l, _p, cb) => setImmediate(() => cb(failing('ENOSPC', 'write'), 0)), null);
     try {

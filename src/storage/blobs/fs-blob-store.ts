@@ -43,6 +43,8 @@ export class FsBlobStore implements BlobStore {
    */
   prepare(entries: ReadonlyArray<{ key: string; sameAs?: string | undefined }>): void {
     const made = new Map<string, Array<{ key: string; fd: number | null }>>();
+    /** Per folder of `made`: the folders whose entries changed when it was made (its parents). */
+    const parents = new Map<string, string[]>();
     for (const { key, sameAs } of entries) {
       if (this.prepared.has(key) || !isSafeKey(key)) continue;
       const target = this.file(key);
@@ -55,7 +57,9 @@ export class FsBlobStore implements BlobStore {
         fd = null;
       } else {
         try {
-          fd = openNew(target, dir);
+          const opened = openNew(target, dir);
+          fd = opened.fd;
+          if (opened.madeDirs.length > 0) parents.set(dir, [...(parents.get(dir) ?? []), ...opened.madeDirs.map((d) => path.dirname(d))]);
         } catch {
           continue;
         }
@@ -67,7 +71,7 @@ export class FsBlobStore implements BlobStore {
     // The flushes started so far began before these files were made.
     const changedAfter = this.flushesStarted;
     for (const [dir, files] of made) {
-      const flushed = this.syncDirAfterChange(dir, changedAfter);
+      const flushed = this.syncDirsAfterChange([dir, ...(parents.get(dir) ?? [])], changedAfter);
       // Awaited by each put; until then, not an unhandled rejection.
       flushed.catch(() => undefined);
       for (const { key, fd } of files) this.prepared.set(key, { fd, flushed });
@@ -106,21 +110,22 @@ export class FsBlobStore implements BlobStore {
     // The file is made on the event loop (openNew); what waits for the disk (the write, the
     // folder's flush) goes to libuv's pool.
     let file = target;
-    let fd: number;
+    let opened: { fd: number; madeDirs: string[] };
     try {
-      fd = openNew(file, dir);
+      opened = openNew(file, dir);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       file = `${target}.${crypto.randomBytes(6).toString('hex')}.tmp`;
-      fd = openNew(file, dir);
+      opened = openNew(file, dir);
     }
+    const { fd, madeDirs } = opened;
     // The flushes started before the file was made in its folder: a later one covers it.
     const changedAfter = this.flushesStarted;
     await writeDurably(fd, file, bytes);
     try {
       fs.closeSync(fd);
       if (file === target) {
-        await this.syncDirAfterChange(dir, changedAfter);
+        await this.syncDirsAfterChange([dir, ...madeDirs.map((d) => path.dirname(d))], changedAfter);
         return;
       }
       // The bytes are on disk: now the rename, then the folder's flush.
@@ -141,6 +146,12 @@ export class FsBlobStore implements BlobStore {
     } catch {
       return false;
     }
+  }
+
+  /** syncDirAfterChange for each of `dirs` (a file's folder, and the parents of folders made for it). */
+  private syncDirsAfterChange(dirs: readonly string[], changedAfter: number): Promise<void> {
+    if (dirs.length === 1) return this.syncDirAfterChange(dirs[0]!, changedAfter);
+    return Promise.all([...new Set(dirs)].map((d) => this.syncDirAfterChange(d, changedAfter))).then(() => undefined);
   }
 
   /**
@@ -257,17 +268,31 @@ const CREATE_DURABLY = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constan
  * made synchronously: on a local filesystem these calls change cached metadata and do not wait
  * for the disk, while a trip through libuv's thread pool for each of open and mkdir cost more
  * than the call itself. delete() prunes emptied folders, so the folder is made whenever the
- * open finds it missing, even after an earlier put of the same upload made it. EEXIST and
- * other failures are thrown.
+ * open finds it missing, even after an earlier put of the same upload made it. Returns the
+ * folders it made, outermost first: each one's entry in its parent is new, and reaches the disk
+ * only when that parent is flushed (fsync of a file or of its own folder does not promise it).
+ * EEXIST and other failures are thrown.
  */
-function openNew(file: string, dir: string): number {
+function openNew(file: string, dir: string): { fd: number; madeDirs: string[] } {
+  let madeDirs: string[] = [];
   for (let missing = 0; ; ) {
     try {
-      return fs.openSync(file, CREATE_DURABLY, 0o666);
+      return { fd: fs.openSync(file, CREATE_DURABLY, 0o666), madeDirs };
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT' && ++missing < 3) fs.mkdirSync(dir, { recursive: true });
-      else throw e;
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' && ++missing < 3) {
+        const first = fs.mkdirSync(dir, { recursive: true });
+        if (first !== undefined) madeDirs = [...madeDirs, ...foldersFrom(first, dir)];
+      } else throw e;
     }
+  }
+}
+
+/** `first` and each folder below it down to `dir` (mkdirSync's recursive result and its target). */
+function foldersFrom(first: string, dir: string): string[] {
+  const out: string[] = [];
+  for (let d = dir; ; d = path.dirname(d)) {
+    out.unshift(d);
+    if (d === first || path.dirname(d) === d) return out;
   }
 }
 
