@@ -43,7 +43,7 @@ export class FsBlobStore implements BlobStore {
    */
   prepare(entries: ReadonlyArray<{ key: string; sameAs?: string | undefined }>): void {
     const made = new Map<string, Array<{ key: string; fd: number | null }>>();
-    /** Per folder of `made`: the folders whose entries changed when it was made (its parents). */
+    /** Per folder of `made`: the parents of the folders made for it, holding their new entries. */
     const parents = new Map<string, string[]>();
     for (const { key, sameAs } of entries) {
       if (this.prepared.has(key) || !isSafeKey(key)) continue;
@@ -59,7 +59,7 @@ export class FsBlobStore implements BlobStore {
         try {
           const opened = openNew(target, dir);
           fd = opened.fd;
-          if (opened.madeDirs.length > 0) parents.set(dir, [...(parents.get(dir) ?? []), ...opened.madeDirs.map((d) => path.dirname(d))]);
+          if (opened.newFolderEntriesIn.length > 0) parents.set(dir, [...(parents.get(dir) ?? []), ...opened.newFolderEntriesIn]);
         } catch {
           continue;
         }
@@ -110,7 +110,7 @@ export class FsBlobStore implements BlobStore {
     // The file is made on the event loop (openNew); what waits for the disk (the write, the
     // folder's flush) goes to libuv's pool.
     let file = target;
-    let opened: { fd: number; madeDirs: string[] };
+    let opened: ReturnType<typeof openNew>;
     try {
       opened = openNew(file, dir);
     } catch (e) {
@@ -118,14 +118,14 @@ export class FsBlobStore implements BlobStore {
       file = `${target}.${crypto.randomBytes(6).toString('hex')}.tmp`;
       opened = openNew(file, dir);
     }
-    const { fd, madeDirs } = opened;
+    const { fd, newFolderEntriesIn } = opened;
     // The flushes started before the file was made in its folder: a later one covers it.
     const changedAfter = this.flushesStarted;
     await writeDurably(fd, file, bytes);
     try {
       fs.closeSync(fd);
       if (file === target) {
-        await this.syncDirsAfterChange([dir, ...madeDirs.map((d) => path.dirname(d))], changedAfter);
+        await this.syncDirsAfterChange([dir, ...newFolderEntriesIn], changedAfter);
         return;
       }
       // The bytes are on disk: now the rename, then the folder's flush.
@@ -148,7 +148,7 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  /** syncDirAfterChange for each of `dirs` (a file's folder, and the parents of folders made for it). */
+  /** syncDirAfterChange for each of `dirs`: a file's folder, and the parents of folders made for it. */
   private syncDirsAfterChange(dirs: readonly string[], changedAfter: number): Promise<void> {
     if (dirs.length === 1) return this.syncDirAfterChange(dirs[0]!, changedAfter);
     return Promise.all([...new Set(dirs)].map((d) => this.syncDirAfterChange(d, changedAfter))).then(() => undefined);
@@ -268,32 +268,33 @@ const CREATE_DURABLY = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constan
  * made synchronously: on a local filesystem these calls change cached metadata and do not wait
  * for the disk, while a trip through libuv's thread pool for each of open and mkdir cost more
  * than the call itself. delete() prunes emptied folders, so the folder is made whenever the
- * open finds it missing, even after an earlier put of the same upload made it. Returns the
- * folders it made, outermost first: each one's entry in its parent is new, and reaches the disk
- * only when that parent is flushed (fsync of a file or of its own folder does not promise it).
+ * open finds it missing, even after an earlier put of the same upload made it. Also returns
+ * the parent of each folder it made: that folder's entry there is new, and reaches the disk only
+ * when the parent is flushed (an fsync of a file or of its own folder does not promise it).
  * EEXIST and other failures are thrown.
  */
-function openNew(file: string, dir: string): { fd: number; madeDirs: string[] } {
-  let madeDirs: string[] = [];
+function openNew(file: string, dir: string): { fd: number; newFolderEntriesIn: string[] } {
+  let newFolderEntriesIn: string[] = [];
   for (let missing = 0; ; ) {
     try {
-      return { fd: fs.openSync(file, CREATE_DURABLY, 0o666), madeDirs };
+      return { fd: fs.openSync(file, CREATE_DURABLY, 0o666), newFolderEntriesIn };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT' && ++missing < 3) {
         const first = fs.mkdirSync(dir, { recursive: true });
-        if (first !== undefined) madeDirs = [...madeDirs, ...foldersFrom(first, dir)];
+        if (first !== undefined) newFolderEntriesIn = [...newFolderEntriesIn, ...parentsOfMade(first, dir)];
       } else throw e;
     }
   }
 }
 
-/** `first` and each folder below it down to `dir` (mkdirSync's recursive result and its target). */
-function foldersFrom(first: string, dir: string): string[] {
+/** The parent of each folder from `first` down to `dir` (mkdirSync's recursive result and its target). */
+function parentsOfMade(first: string, dir: string): string[] {
   const out: string[] = [];
-  for (let d = dir; ; d = path.dirname(d)) {
-    out.unshift(d);
-    if (d === first || path.dirname(d) === d) return out;
+  for (let d = dir; path.dirname(d) !== d; d = path.dirname(d)) {
+    out.push(path.dirname(d));
+    if (d === first) break;
   }
+  return out;
 }
 
 /**
