@@ -776,19 +776,19 @@ async function main(): Promise<number> {
   // first in-process runs libvips' start-up), not the steady state.
   const B3_WARM_UP = 20;
   const B3_ROUNDS = 3;
-  // Enough signatures for every upload at well over the rate this machine reaches (~50/s).
-  // Then a few seconds at concurrency 4, unmeasured, before the rounds that measure it: 20
-  // uploads leave much of the upload path to V8's compiler (traced with --trace-opt, a server
-  // that had taken 40 uploads still finished about 90 optimisations in its next 5 s of uploads,
-  // and 50–65 in each 5 s after), which then competes with the measured uploads for the cores.
-  // The in-process pipelines are run at concurrency 4 for half as long each.
+  // Then a few seconds at concurrency 4, unmeasured: 20 uploads leave much of the upload path
+  // to V8's compiler (traced with --trace-opt, a server that had taken 40 uploads still
+  // finished about 90 optimisations in its next 5 s of uploads, and 50–65 in each 5 s after),
+  // which would compete with the measured uploads for the cores. The in-process pipelines run
+  // at concurrency 4 for half as long each.
   const B3_WARM_UP_SECONDS = QUICK ? 2 : 5;
+  // Enough signatures for every upload at well over the rate this machine reaches (~50/s).
   const uploadOnce = uploader(ours, creds, jpeg, want('b3') ? B3_WARM_UP + P.imageRuns + Math.ceil((P.imageSeconds + B3_WARM_UP_SECONDS) * 150) : 0);
   for (let i = 0; i < (want('b3') ? B3_WARM_UP : 0); i++) {
     await uploadOnce();
     if (i < 5) for (const b of P50_BASELINES) { sharp.concurrency(b.threads); await b.run(jpeg); }
   }
-  if (want('b3') && B3_WARM_UP_SECONDS > 0) {
+  if (want('b3')) {
     sharp.concurrency(1);
     await throughput(uploadOnce, 4, B3_WARM_UP_SECONDS);
     await throughput(() => sharpBaseline(jpeg), 4, B3_WARM_UP_SECONDS / 2);
