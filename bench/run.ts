@@ -779,8 +779,8 @@ async function main(): Promise<number> {
   // Then a few seconds at concurrency 4, unmeasured: 20 uploads leave much of the upload path
   // to V8's compiler (traced with --trace-opt, a server that had taken 40 uploads still
   // finished about 90 optimisations in its next 5 s of uploads, and 50–65 in each 5 s after),
-  // which would compete with the measured uploads for the cores. The in-process pipelines run
-  // at concurrency 4 for half as long each.
+  // which would compete with the measured uploads for the cores. The in-process pipelines,
+  // little JavaScript and already run in the warm-up above, get a quarter as long each.
   const B3_WARM_UP_SECONDS = QUICK ? 2 : 5;
   // Enough signatures for every upload at well over the rate this machine reaches (~50/s).
   const uploadOnce = uploader(ours, creds, jpeg, want('b3') ? B3_WARM_UP + P.imageRuns + Math.ceil((P.imageSeconds + B3_WARM_UP_SECONDS) * 150) : 0);
@@ -791,8 +791,8 @@ async function main(): Promise<number> {
   if (want('b3')) {
     sharp.concurrency(1);
     await throughput(uploadOnce, 4, B3_WARM_UP_SECONDS);
-    await throughput(() => sharpBaseline(jpeg), 4, B3_WARM_UP_SECONDS / 2);
-    await throughput(() => sharpBaselineDirect(jpeg), 4, B3_WARM_UP_SECONDS / 2);
+    await throughput(() => sharpBaseline(jpeg), 4, B3_WARM_UP_SECONDS / 4);
+    await throughput(() => sharpBaselineDirect(jpeg), 4, B3_WARM_UP_SECONDS / 4);
   }
   // Several in-process pipelines make the same variants; each figure is compared with the fastest.
   const upP50: number[] = [];
