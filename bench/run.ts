@@ -781,7 +781,7 @@ async function main(): Promise<number> {
   // finished about 90 optimisations in its next 5 s of uploads, and 50–65 in each 5 s after),
   // which would compete with the measured uploads for the cores. The in-process pipelines,
   // little JavaScript and already run in the warm-up above, get a quarter as long each.
-  const B3_WARM_UP_SECONDS = QUICK ? 2 : 5;
+  const B3_WARM_UP_SECONDS = QUICK ? 1.5 : 5;
   // Enough signatures for every upload at well over the rate this machine reaches (~50/s).
   const uploadOnce = uploader(ours, creds, jpeg, want('b3') ? B3_WARM_UP + P.imageRuns + Math.ceil((P.imageSeconds + B3_WARM_UP_SECONDS) * 150) : 0);
   for (let i = 0; i < (want('b3') ? B3_WARM_UP : 0); i++) {
