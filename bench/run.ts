@@ -775,7 +775,6 @@ async function main(): Promise<number> {
   // Warmed up like B1 and B2: the first uploads measure V8 compiling the upload path (and the
   // first in-process runs libvips' start-up), not the steady state.
   const B3_WARM_UP = 20;
-  const B3_ROUNDS = 3;
   // Then a few seconds at concurrency 4, unmeasured: 20 uploads leave much of the upload path
   // to V8's compiler (traced with --trace-opt, a server that had taken 40 uploads still
   // finished about 90 optimisations in its next 5 s of uploads, and 50–65 in each 5 s after),
@@ -811,6 +810,7 @@ async function main(): Promise<number> {
   const directTput: number[] = [];
   // Three alternating rounds of each (--quick too, with shorter rounds): on this shared machine
   // a side measured in one block alone reads whatever the neighbours did then.
+  const B3_ROUNDS = 3;
   for (let i = 0; i < (want('b3') ? B3_ROUNDS : 0); i++) {
     chainTput.push(await throughput(() => sharpBaseline(jpeg), 4, P.imageSeconds / B3_ROUNDS));
     directTput.push(await throughput(() => sharpBaselineDirect(jpeg), 4, P.imageSeconds / B3_ROUNDS));
