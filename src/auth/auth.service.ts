@@ -42,15 +42,25 @@ export interface AuthContext {
   accessLevel: AccessLevel;
 }
 
+/** A token's signing key (RFC 5849 §3.4.2) and the rows it was made from. */
+interface SigningKey {
+  readonly app: App;
+  readonly token: AccessToken;
+  readonly key: string;
+  readonly prepared: HmacSha1Key;
+}
+
 const REQUIRED = ['oauth_consumer_key', 'oauth_nonce', 'oauth_signature', 'oauth_signature_method', 'oauth_timestamp', 'oauth_token'] as const;
 // Generous bounds: they only keep hostile input from costing memory in the nonce store.
 const MAX_PARAM_LENGTH = 512;
-/** Prepared HMAC keys kept (one per application and token in use). */
+/** Prepared HMAC keys kept (one per application and token in use), and signing keys per token. */
 const MAX_HMAC_KEYS = 10_000;
 
 export class AuthService {
   /** Signing key → its prepared HMAC-SHA1 key: the keyed half of the HMAC, done once per key. */
   private readonly hmacKeys = new Map<string, HmacSha1Key>();
+  /** Access token → the signing key last made for it, and the rows it was made from. */
+  private readonly signingKeys = new Map<string, SigningKey>();
 
   constructor(
     private readonly apps: AppsRepository,
@@ -82,9 +92,9 @@ export class AuthService {
     }
     const { app, token } = found;
 
-    const key = signingKey(app.consumerSecret, token.secret);
+    const signing = this.signingKeyOf(app, token);
     const provided = oauth.get('oauth_signature')!;
-    if (!signatureVerifies(req, fromHeader, key, this.hmacKey(key), provided)) throw new CouldNotAuthenticateError('signature mismatch');
+    if (!signatureVerifies(req, fromHeader, signing.key, signing.prepared, provided)) throw new CouldNotAuthenticateError('signature mismatch');
 
     const skewMs = this.skewSeconds * 1000;
     if (Math.abs(this.clock.now() - Number(timestamp) * 1000) > skewMs) throw new TimestampOutOfBoundsError();
@@ -100,14 +110,26 @@ export class AuthService {
     return { user, app, token, accessLevel };
   }
 
-  private hmacKey(key: string): HmacSha1Key {
+  /**
+   * The signing key of a token and its application's secret, prepared. On SQLite the
+   * credentials cache hands out the same application and token objects until a row changes, so
+   * one lookup by the token (a string whose hash V8 keeps) finds it; otherwise the key is
+   * written out and looked up by its text, as every request did before.
+   */
+  private signingKeyOf(app: App, token: AccessToken): SigningKey {
+    const known = this.signingKeys.get(token.token);
+    if (known !== undefined && known.app === app && known.token === token) return known;
+    const key = signingKey(app.consumerSecret, token.secret);
     let prepared = this.hmacKeys.get(key);
     if (prepared === undefined) {
       prepared = hmacSha1Key(key);
       if (this.hmacKeys.size >= MAX_HMAC_KEYS) this.hmacKeys.delete(this.hmacKeys.keys().next().value!);
       this.hmacKeys.set(key, prepared);
     }
-    return prepared;
+    const made: SigningKey = { app, token, key, prepared };
+    if (known === undefined && this.signingKeys.size >= MAX_HMAC_KEYS) this.signingKeys.delete(this.signingKeys.keys().next().value!);
+    this.signingKeys.set(token.token, made);
+    return made;
   }
 }
 
@@ -143,21 +165,26 @@ export function extractOAuthParams(
     if (scheme !== 'oauth') throw new BadAuthenticationDataError('unsupported authorization scheme');
     const parsed = parseAuthorizationHeader(req.authorization);
     if (parsed === null) throw new BadAuthenticationDataError('malformed Authorization header');
-    source = parsed.filter(([k]) => k.startsWith('oauth_'));
+    // Clients send only oauth_* there; the copy is made only when something else came along.
+    source = parsed.every(isOAuthPair) ? parsed : parsed.filter(isOAuthPair);
     fromHeader = source;
   } else {
-    source = [...req.query, ...req.form].filter(([k]) => k.startsWith('oauth_'));
+    source = [...req.query, ...req.form].filter(isOAuthPair);
   }
   const oauth = new Map<string, string>();
   for (const [k, v] of source) {
-    if (oauth.has(k)) throw new BadAuthenticationDataError(`${k} given twice`);
+    const before = oauth.size;
+    if (oauth.set(k, v).size === before) throw new BadAuthenticationDataError(`${k} given twice`);
     if (v.length > MAX_PARAM_LENGTH) throw new BadAuthenticationDataError(`${k} is too long`);
-    oauth.set(k, v);
   }
   for (const k of opts.required ?? REQUIRED) {
     if (!oauth.get(k)) throw new BadAuthenticationDataError(`${k} is missing`);
   }
   return { oauth, fromHeader };
+}
+
+function isOAuthPair(pair: Pair): boolean {
+  return pair[0].startsWith('oauth_');
 }
 
 /**
@@ -166,8 +193,10 @@ export function extractOAuthParams(
  * clients not to sign the query there and some follow it (reference §5.2).
  */
 function signatureVerifies(req: SignedRequest, fromHeader: readonly Pair[] | null, key: string, prepared: HmacSha1Key, provided: string): boolean {
-  const withoutSignature = (pairs: readonly Pair[]) => pairs.filter(([k]) => k !== 'oauth_signature');
-  const full = withoutSignature([...(fromHeader ?? []), ...req.query, ...req.form]);
+  const full: Pair[] = [];
+  for (const pairs of [fromHeader ?? [], req.query, req.form]) {
+    for (const pair of pairs) if (pair[0] !== 'oauth_signature') full.push(pair);
+  }
   const sets: Pair[][] = [full];
   if (req.multipart) sets.push(full.filter(([k]) => k.startsWith('oauth_')));
   // A base string is ASCII (percent-encoded); node:crypto would take anything else.

@@ -54,6 +54,25 @@ function reencode(encoded: string): string {
   return encoded.includes('%') ? encoded.replaceAll('%', '%25') : encoded;
 }
 
+/** The last base string's first two parts (`METHOD&encoded URL&`): most requests repeat them. */
+let lastMethod = '';
+let lastBaseUrl = '';
+let lastHead = '';
+
+function head(method: string, baseUrl: string): string {
+  if (method !== lastMethod || baseUrl !== lastBaseUrl) {
+    lastHead = `${method.toUpperCase()}&${percentEncode(baseUrl)}&`;
+    lastMethod = method;
+    lastBaseUrl = baseUrl;
+  }
+  return lastHead;
+}
+
+/** Whether (k1, v1) sorts after (k2, v2): by name, then by value (RFC 5849 §3.4.1.3.2). */
+function after(k1: string, v1: string, k2: string, v2: string): boolean {
+  return (compareAscii(k1, k2) || compareAscii(v1, v2)) > 0;
+}
+
 /**
  * RFC 5849 §3.4.1 base string. `params` are decoded pairs from the query, the urlencoded body
  * and the OAuth parameters, with oauth_signature already removed by the caller.
@@ -63,15 +82,28 @@ export function signatureBaseString(
   baseUrl: string,
   params: ReadonlyArray<readonly [string, string]>,
 ): string {
-  const encoded = params.map(([key, value]) => [percentEncode(key), percentEncode(value)] as const);
-  encoded.sort((x, y) => compareAscii(x[0], y[0]) || compareAscii(x[1], y[1]));
+  const n = params.length;
+  let keys = new Array<string>(n);
+  let values = new Array<string>(n);
+  // Clients usually send their parameters already in order; then nothing is sorted.
+  let sorted = true;
+  for (let i = 0; i < n; i++) {
+    const pair = params[i]!;
+    keys[i] = percentEncode(pair[0]);
+    values[i] = percentEncode(pair[1]);
+    if (sorted && i > 0 && after(keys[i - 1]!, values[i - 1]!, keys[i]!, values[i]!)) sorted = false;
+  }
+  if (!sorted) {
+    const order = Array.from({ length: n }, (_, i) => i);
+    const [k, v] = [keys, values];
+    order.sort((a, b) => compareAscii(k[a]!, k[b]!) || compareAscii(v[a]!, v[b]!));
+    keys = order.map((i) => k[i]!);
+    values = order.map((i) => v[i]!);
+  }
   // The parameter string is percent-encoded once more as a whole. Its pieces are already
   // encoded (unreserved characters and %XX only), so that second pass only turns each `%` into
   // `%25`, and the `=` and `&` joining them into `%3D` and `%26`: written directly here.
-  let paramString = '';
-  for (let i = 0; i < encoded.length; i++) {
-    const [key, value] = encoded[i]!;
-    paramString += `${i === 0 ? '' : '%26'}${reencode(key)}%3D${reencode(value)}`;
-  }
-  return `${method.toUpperCase()}&${percentEncode(baseUrl)}&${paramString}`;
+  let out = head(method, baseUrl);
+  for (let i = 0; i < n; i++) out += `${i === 0 ? '' : '%26'}${reencode(keys[i]!)}%3D${reencode(values[i]!)}`;
+  return out;
 }

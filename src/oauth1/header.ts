@@ -52,6 +52,8 @@ export function parseAuthorizationHeader(value: string): Array<[string, string]>
   if (i < text.length && !/[ \t]/.test(text.charAt(i))) return null;
 
   const pairs: Array<[string, string]> = [];
+  // Escapes are rare: without a backslash anywhere, no quoted value needs looking at twice.
+  const escapes = text.includes('\\');
   // Empty list elements (`a="1",,b="2"`) are legal in HTTP lists (RFC 9110 §5.6.1).
   let needSeparator = false;
   for (;;) {
@@ -72,7 +74,7 @@ export function parseAuthorizationHeader(value: string): Array<[string, string]>
 
     let rawValue: string;
     const close = text[i] === '"' ? text.indexOf('"', i + 1) : -1;
-    if (close >= 0 && !text.slice(i + 1, close).includes('\\')) {
+    if (close >= 0 && (!escapes || !text.slice(i + 1, close).includes('\\'))) {
       // The common case: a quoted value without escapes.
       rawValue = text.slice(i + 1, close);
       i = close + 1;

@@ -359,6 +359,25 @@ test('signatureBaseString: byte-order sort by encoded key then value, duplicates
   assert.equal(signatureBaseString('GET', 'http://example.com/', []), 'GET&http%3A%2F%2Fexample.com%2F&');
 });
 
+test('signatureBaseString equals a plain sort-and-join over random parameters, in or out of order, as the method and URL change', () => {
+  const rfc3986 = (v: string) => encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const reference = (method: string, url: string, pairs: Array<[string, string]>) => {
+    const encoded = pairs.map(([k, v]) => [rfc3986(k), rfc3986(v)] as const);
+    encoded.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0));
+    return [method.toUpperCase(), rfc3986(url), rfc3986(encoded.map(([k, v]) => `${k}=${v}`).join('&'))].join('&');
+  };
+  const text = fc.string({ unit: fc.constantFrom('a', 'b', 'B', '_', '-', '%', ' ', '=', '&', 'é', '~', '+'), maxLength: 4 });
+  const pair = fc.tuple(fc.oneof(text, fc.constantFrom('oauth_nonce', 'oauth_token', 'a')), text);
+  fc.assert(
+    fc.property(fc.constantFrom('GET', 'post', 'POST'), fc.constantFrom('http://example.com/', 'https://api.example.com/1.1/x.json', 'http://example.com/a%20b'), fc.array(pair, { maxLength: 8 }), fc.boolean(), (method, url, pairs, presort) => {
+      // Sorted by name already (as most clients send them), or in any order.
+      const input = presort ? [...pairs].sort((x, y) => (rfc3986(x[0]) < rfc3986(y[0]) ? -1 : rfc3986(x[0]) > rfc3986(y[0]) ? 1 : 0)) : pairs;
+      assert.equal(signatureBaseString(method, url, input), reference(method, url, input));
+    }),
+    { numRuns: 2000, seed: 0x5eed },
+  );
+});
+
 test('signatureBaseString matches RFC 5849 §3.4.1.1 example', () => {
   const pairs = [
     ...parseFormPairs('b5=%3D%253D&a3=a&c%40=&a2=r%20b'),

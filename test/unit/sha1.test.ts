@@ -57,3 +57,37 @@ test('the keyed 64-bit digest is the first 8 bytes of SHA-1(secret ‖ message)'
   assert.equal(keyedDigest64(state, 'n\u00f6nce', out), false);
   assert.throws(() => sha1PrefixState(crypto.randomBytes(16)), RangeError);
 });
+
+test('messages that begin as the previous one did (the remembered first blocks) hash as node:crypto does', () => {
+  const key = `${ascii(50)}&${ascii(45)}`;
+  const prepared = hmacSha1Key(key);
+  const secret = crypto.randomBytes(64);
+  const keyed = sha1PrefixState(secret);
+  const out = new Uint32Array(2);
+  const check = (message: string, what: string) => {
+    const expected = crypto.createHmac('sha1', key).update(message, 'utf8').digest();
+    assert.deepEqual(hmacSha1Ascii(prepared, message), expected, what);
+    assert.equal(keyedDigest64(keyed, message, out), true, what);
+    const d = crypto.createHash('sha1').update(secret).update(message).digest();
+    assert.deepEqual([...out], [d.readUInt32BE(0), d.readUInt32BE(4)], what);
+  };
+  const shared = ascii(128);
+  const other = ascii(128);
+  for (let round = 0; round < 3; round++) {
+    for (const length of [0, 1, 55, 63, 64, 65, 100, 127, 128, 129, 183, 184, 191, 192, 193, 300, 700]) {
+      check(shared.slice(0, length) + ascii(Math.max(0, length - 128)), `shared prefix, ${length} bytes`);
+      check(shared + ascii(length), `shared prefix + ${length} bytes`);
+      if (length % 2 === 0) check(other + ascii(length), `another prefix + ${length} bytes`);
+      // The same first block, a different second one.
+      check(shared.slice(0, 64) + other.slice(64) + ascii(length), `first block shared + ${length} bytes`);
+    }
+  }
+  // Remembered blocks never answer for a message that is not ASCII, however its characters' low bits read.
+  check(shared + 'abc', 'remember the shared prefix');
+  const aliased = String.fromCharCode(shared.charCodeAt(0) | 0x100) + shared.slice(1) + 'abc';
+  assert.equal(hmacSha1Ascii(prepared, aliased), null);
+  assert.equal(keyedDigest64(keyed, aliased, out), false);
+  assert.equal(hmacSha1Ascii(prepared, `${shared}caf\u00e9`), null);
+  assert.equal(keyedDigest64(keyed, `${shared}caf\u00e9`, out), false);
+  check(shared + 'abcd', 'after the refusals');
+});
