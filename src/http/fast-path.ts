@@ -37,7 +37,7 @@ import { paramValues } from './plugins/params.ts';
 import { jsonBody, type FastRoute } from './routes/1.1/route.ts';
 import { writeAccessLine, type AccessLineSink } from './lazy-logger.ts';
 import { handOff } from './handoff.ts';
-import { JSON_CONTENT_TYPE } from './presenters.ts';
+import { JSON_CONTENT_TYPE, JsonText } from './presenters.ts';
 
 export interface FastPathOptions {
   auth: AuthService;
@@ -193,7 +193,8 @@ export function installFastPath(app: FastifyInstance, opts: FastPathOptions): vo
         if (counted.exceeded) throw new RateLimitExceededError();
       }
       const params = new MapParams(paramValues(signed.query, form));
-      const text = jsonBody(await route.handle({ auth: ctx, rateSubject: subject, params, origin: { protocol, host: host ?? '' } }));
+      const value = await route.handle({ auth: ctx, rateSubject: subject, params, origin: { protocol, host: host ?? '' } });
+      const answer = value instanceof JsonText ? value.body() : jsonBody(value);
       // The headers in Fastify's order: the hooks', the handler's type, the security headers
       // (onSend), then the length.
       const out: Record<string, string> = {};
@@ -202,10 +203,10 @@ export function installFastPath(app: FastifyInstance, opts: FastPathOptions): vo
       for (const [name, value] of SECURITY_HEADERS) out[name] = value;
       out['content-security-policy'] = LOCKED_DOWN_CSP;
       if (protocol === 'https') out['strict-transport-security'] = HSTS;
-      out['content-length'] = String(Buffer.byteLength(text));
+      out['content-length'] = String(typeof answer === 'string' ? Buffer.byteLength(answer) : answer.length);
       outgoing.add(() => {
         res.writeHead(200, out);
-        res.end(text, () => finished(route, req, res, start, origin));
+        res.end(answer, () => finished(route, req, res, start, origin));
       }, res);
     } catch (error) {
       if (res.headersSent) {

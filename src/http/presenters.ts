@@ -113,7 +113,28 @@ export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /** A response body already written as JSON text (the route handler sends it as it is). */
 export class JsonText {
+  private sent = false;
+  private bytes: Buffer | null = null;
+
   constructor(readonly text: string) {}
+
+  /**
+   * What to write: the text the first time, its UTF-8 bytes (encoded once, in a buffer of
+   * their own) every time after. A user's verify_credentials answer is the same JsonText until
+   * the user changes (userJsonBody), and writing bytes saves joining the text to the headers and
+   * encoding it again on every answer; an answer sent once (each colour update) stays text.
+   */
+  body(): string | Buffer {
+    if (this.bytes !== null) return this.bytes;
+    if (!this.sent) {
+      this.sent = true;
+      return this.text;
+    }
+    const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(this.text));
+    bytes.write(this.text, 'utf8');
+    this.bytes = bytes;
+    return bytes;
+  }
 }
 
 const str = (s: string): string => JSON.stringify(s);
@@ -177,39 +198,44 @@ function entitiesJson(u: User): string {
 interface Written {
   user: User;
   key: string;
-  text: string;
-  /** Texts for other URL bases or options of the same user object (rare). */
-  more: Map<string, string> | null;
+  body: JsonText;
+  /** Bodies for other URL bases or options of the same user object (rare). */
+  more: Map<string, JsonText> | null;
 }
 const written = new Map<string, Written>();
 /** Users whose text is kept; the oldest entry goes first. */
 const MAX_WRITTEN_USERS = 2000;
 
-/** writeUserJson, remembered per (user object, URL bases, options). */
-export function userJsonText(u: User, urls: MediaUrls, o: PresentOptions): string {
+/** writeUserJson as a response body, remembered per (user object, URL bases, options). */
+export function userJsonBody(u: User, urls: MediaUrls, o: PresentOptions): JsonText {
   const key = `${o.includeEntities ? 1 : 0}${o.self ? 1 : 0}${o.includeEmail ? 1 : 0}${urls.key}`;
   const w = written.get(u.id);
   if (w !== undefined && w.user === u) {
-    if (w.key === key) return w.text;
+    if (w.key === key) return w.body;
     const hit = w.more?.get(key);
     if (hit !== undefined) return hit;
   }
-  const text = writeUserJson(u, urls, o);
+  const body = new JsonText(writeUserJson(u, urls, o));
   if (w === undefined) {
     if (written.size >= MAX_WRITTEN_USERS) written.delete(written.keys().next().value!);
-    written.set(u.id, { user: u, key, text, more: null });
+    written.set(u.id, { user: u, key, body, more: null });
   } else if (w.user !== u) {
     w.user = u;
     w.key = key;
-    w.text = text;
+    w.body = body;
     w.more = null;
   } else {
     w.more ??= new Map();
     // A few hosts and option sets per user at most; a client varying its Host header cannot grow it without bound.
     if (w.more.size >= 8) w.more.clear();
-    w.more.set(key, text);
+    w.more.set(key, body);
   }
-  return text;
+  return body;
+}
+
+/** writeUserJson, remembered per (user object, URL bases, options). */
+export function userJsonText(u: User, urls: MediaUrls, o: PresentOptions): string {
+  return userJsonBody(u, urls, o).text;
 }
 
 /**

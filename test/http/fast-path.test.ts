@@ -108,6 +108,23 @@ describe('the fast path', () => {
     }
   });
 
+  test('a repeated verify_credentials (its answer written as bytes after the first time) is the same answer, non-ASCII included', async () => {
+    const c = await server.account('zoe', { name: 'Zoë Ünïcode ☃' });
+    const answers: Answer[] = [];
+    for (let i = 0; i < 4; i++) {
+      assert.equal(await fastifyCount(async () => {
+        answers.push(await overHttp(server, c, 'GET', '/1.1/account/verify_credentials.json'));
+      }), 0);
+    }
+    const slow = await throughFastify(server, c, 'GET', '/1.1/account/verify_credentials.json');
+    for (const a of answers) {
+      assert.equal(a.status, 200, a.body);
+      assert.equal(JSON.parse(a.body).name, 'Zoë Ünïcode ☃');
+      assert.equal(Number(a.headers.find(([k]) => k === 'content-length')![1]), Buffer.byteLength(a.body));
+      assert.deepEqual(sorted(a), sorted(slow));
+    }
+  });
+
   test('sends its headers in the order Fastify does', async () => {
     const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
       const { url, init } = signedRequest(server.url, alice, 'GET', '/1.1/users/show.json', { query: { screen_name: 'alice' } });

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { presentUser, toJson, userJsonText, writeUserJson, type PresentOptions } from '../../src/http/presenters.ts';
+import { presentUser, toJson, userJsonBody, userJsonText, writeUserJson, type PresentOptions } from '../../src/http/presenters.ts';
 import { MediaUrls } from '../../src/http/media-urls.ts';
 import { DEFAULT_COLOURS, type User } from '../../src/profile/user.ts';
 
@@ -75,4 +75,19 @@ test('userJsonText is remembered per user object, URL bases and options, and fol
   const changed = { ...u, colours: { ...u.colours, link: u.colours.link === '000000' ? '111111' : '000000' } };
   assert.equal(userJsonText(changed, a, o), writeUserJson(changed, a, o));
   assert.notEqual(userJsonText(changed, a, o), first);
+});
+
+test('a remembered body is sent as text once, then as its UTF-8 bytes, encoded once', () => {
+  const [u] = fc.sample(user, 1) as [User];
+  const urls = new MediaUrls({ publicUrl: 'http://c', publicHttpsUrl: 'https://c', mediaUrl: null });
+  const o = { includeEntities: true, self: true, includeEmail: false };
+  const named = { ...u, name: 'Zoë ☃ \u{1F426}' };
+  const body = userJsonBody(named, urls, o);
+  assert.equal(userJsonBody(named, urls, o), body);
+  assert.equal(body.body(), body.text);
+  const bytes = body.body();
+  assert.ok(Buffer.isBuffer(bytes));
+  assert.deepEqual(bytes, Buffer.from(body.text, 'utf8'));
+  assert.equal(body.body(), bytes);
+  assert.equal(JSON.parse((bytes as Buffer).toString('utf8')).name, 'Zoë ☃ \u{1F426}');
 });

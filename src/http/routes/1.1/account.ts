@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ProfileService } from '../../../profile/profile.service.ts';
 import { isFalsy, isTruthy } from '../../../profile/rules.ts';
 import type { Params } from '../../../profile/params.ts';
-import { JsonText, userJsonText } from '../../presenters.ts';
+import { userJsonBody } from '../../presenters.ts';
 import { mediaUrlsFor, type RequestOrigin } from '../../media-urls.ts';
 import type { Config } from '../../../config.ts';
 import { GET_LIMITS, POST_LIMIT, registerEndpoint } from './route.ts';
@@ -12,7 +12,7 @@ import type { User } from '../../../profile/user.ts';
 export function userView(config: Config, origin: RequestOrigin, u: User, params: Params, self: boolean, includeEmail = false) {
   const urls = mediaUrlsFor(config, origin);
   // skip_status changes nothing visible: there are no Tweets, so no status is ever embedded.
-  return new JsonText(userJsonText(u, urls, { includeEntities: !isFalsy(params.get('include_entities')), self, includeEmail }));
+  return userJsonBody(u, urls, { includeEntities: !isFalsy(params.get('include_entities')), self, includeEmail });
 }
 
 export function registerAccountRoutes(app: FastifyInstance, profile: ProfileService, config: Config): void {
