@@ -110,6 +110,8 @@ export class PrefixMemo {
  */
 function finishAscii(from: Int32Array, hashed: number, message: string, start: number, H: Int32Array, memo: PrefixMemo | null): boolean {
   H.set(from);
+  // Its words are overwritten below: remembered again only if this message may be.
+  if (memo !== null) memo.valid = false;
   const n = message.length;
   let nonAscii = 0;
   let i = start;

@@ -91,3 +91,38 @@ test('messages that begin as the previous one did (the remembered first blocks) 
   assert.equal(keyedDigest64(keyed, `${shared}caf\u00e9`, out), false);
   check(shared + 'abcd', 'after the refusals');
 });
+
+test('a message that is not remembered (too short, or not ASCII) leaves no half-remembered blocks behind', () => {
+  const key = `${ascii(50)}&${ascii(45)}`;
+  const prepared = hmacSha1Key(key);
+  const hmac = (m: string) => crypto.createHmac('sha1', key).update(m, 'utf8').digest();
+  const a = ascii(300);
+  const b = ascii(100);
+  // A is remembered; B, shorter than two blocks, overwrites the first block's words as it goes.
+  assert.deepEqual(hmacSha1Ascii(prepared, a), hmac(a));
+  assert.deepEqual(hmacSha1Ascii(prepared, b), hmac(b));
+  const c = b.slice(0, 64) + a.slice(64, 128) + ascii(50);
+  assert.deepEqual(hmacSha1Ascii(prepared, c), hmac(c), 'B\'s first block with A\'s second');
+  // D, with another beginning and a character outside ASCII after its first two blocks.
+  const d = `${ascii(128)}caf\u00e9`;
+  assert.deepEqual(hmacSha1Ascii(prepared, a), hmac(a));
+  assert.equal(hmacSha1Ascii(prepared, d), null);
+  const e = d.slice(0, 128) + ascii(40);
+  assert.deepEqual(hmacSha1Ascii(prepared, e), hmac(e), 'D\'s beginning, then ASCII');
+  // The same for the keyed digest (one block remembered).
+  const secret = crypto.randomBytes(64);
+  const keyed = sha1PrefixState(secret);
+  const out = new Uint32Array(2);
+  const digest = (m: string) => {
+    const h = crypto.createHash('sha1').update(secret).update(m).digest();
+    return [h.readUInt32BE(0), h.readUInt32BE(4)];
+  };
+  const f = ascii(200);
+  assert.equal(keyedDigest64(keyed, f, out), true);
+  assert.deepEqual([...out], digest(f));
+  const g = `${ascii(64)}n\u00f6nce`;
+  assert.equal(keyedDigest64(keyed, g, out), false);
+  const h = g.slice(0, 64) + ascii(30);
+  assert.equal(keyedDigest64(keyed, h, out), true);
+  assert.deepEqual([...out], digest(h), 'G\'s first block, then ASCII');
+});
