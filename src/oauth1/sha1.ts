@@ -8,7 +8,7 @@
 // Only ASCII is hashed here (a base string is percent-encoded, so it always is); anything else
 // returns null and the caller uses node:crypto. The hashing has no branch and no memory access
 // that depends on the data, only on its length; the one branch on data is whether a message
-// begins as the previous one under the same key did (PrefixMemo), which says nothing about the
+// begins as the previous one under the same key did (LeadingBlocks), which says nothing about the
 // key: those first blocks are the method, the URL and the client's public identifiers.
 // test/unit/sha1.test.ts checks it against node:crypto for every length up to several blocks,
 // for random keys and messages, and for messages that share their first blocks.
@@ -61,7 +61,7 @@ function compress(H: Int32Array): void {
  * nonce digests begin with its consumer key and token: those blocks are hashed once. The
  * words are kept, not the text, so that no request's string is kept alive.
  */
-export class PrefixMemo {
+export class LeadingBlocks {
   /** The message's first `chars` characters as big-endian words; valid when `valid`. */
   private readonly words: Int32Array;
   private readonly pending = new Int32Array(5);
@@ -108,7 +108,7 @@ export class PrefixMemo {
  * `message[0..start)`) over the rest of the ASCII string `message` and finishes it into `H`.
  * False when `message` is not ASCII. With `memo`, the first blocks are remembered.
  */
-function finishAscii(from: Int32Array, hashed: number, message: string, start: number, H: Int32Array, memo: PrefixMemo | null): boolean {
+function finishAscii(from: Int32Array, hashed: number, message: string, start: number, H: Int32Array, memo: LeadingBlocks | null): boolean {
   H.set(from);
   // Its words are overwritten below: remembered again only if this message may be.
   if (memo !== null) memo.valid = false;
@@ -151,7 +151,7 @@ function finishAscii(from: Int32Array, hashed: number, message: string, start: n
 }
 
 /** SHA-1 over (one block already in `from`) ‖ message, from the memo when it fits. */
-function hashAfterBlock(from: Int32Array, memo: PrefixMemo, message: string, H: Int32Array): boolean {
+function hashAfterBlock(from: Int32Array, memo: LeadingBlocks, message: string, H: Int32Array): boolean {
   if (memo.matches(message)) return finishAscii(memo.state, BLOCK + memo.chars, message, memo.chars, H, null);
   return finishAscii(from, BLOCK, message, 0, H, memo);
 }
@@ -173,13 +173,13 @@ export interface HmacSha1Key {
   readonly inner: Int32Array;
   readonly outer: Int32Array;
   /** The first two blocks of the last base string signed with it (method, URL, consumer key). */
-  readonly memo: PrefixMemo;
+  readonly memo: LeadingBlocks;
 }
 
 export function hmacSha1Key(key: string): HmacSha1Key {
   let bytes: Uint8Array = Buffer.from(key, 'utf8');
   if (bytes.length > BLOCK) bytes = crypto.createHash('sha1').update(bytes).digest();
-  return { inner: blockState(bytes, 0x36), outer: blockState(bytes, 0x5c), memo: new PrefixMemo(2 * BLOCK) };
+  return { inner: blockState(bytes, 0x36), outer: blockState(bytes, 0x5c), memo: new LeadingBlocks(2 * BLOCK) };
 }
 
 const INNER = new Int32Array(5);
@@ -200,13 +200,13 @@ export function hmacSha1Ascii(key: HmacSha1Key, message: string): Buffer | null 
 /** A SHA-1 state after a random prefix block, and the memo of the messages digested after it. */
 export interface KeyedSha1 {
   readonly state: Int32Array;
-  readonly memo: PrefixMemo;
+  readonly memo: LeadingBlocks;
 }
 
 /** SHA-1 keyed by a random prefix of exactly one block (for digests nobody can predict). */
 export function sha1PrefixState(prefix: Uint8Array): KeyedSha1 {
   if (prefix.length !== BLOCK) throw new RangeError(`the prefix must be ${BLOCK} bytes`);
-  return { state: blockState(prefix, 0), memo: new PrefixMemo(BLOCK) };
+  return { state: blockState(prefix, 0), memo: new LeadingBlocks(BLOCK) };
 }
 
 /**
