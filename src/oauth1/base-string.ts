@@ -68,9 +68,9 @@ function head(method: string, baseUrl: string): string {
   return lastHead;
 }
 
-/** Whether (k1, v1) sorts after (k2, v2): by name, then by value (RFC 5849 §3.4.1.3.2). */
-function after(k1: string, v1: string, k2: string, v2: string): boolean {
-  return (compareAscii(k1, k2) || compareAscii(v1, v2)) > 0;
+/** The order of two encoded pairs: by name, then by value (RFC 5849 §3.4.1.3.2). */
+function comparePairs(k1: string, v1: string, k2: string, v2: string): number {
+  return compareAscii(k1, k2) || compareAscii(v1, v2);
 }
 
 /**
@@ -83,27 +83,24 @@ export function signatureBaseString(
   params: ReadonlyArray<readonly [string, string]>,
 ): string {
   const n = params.length;
-  let keys = new Array<string>(n);
-  let values = new Array<string>(n);
+  const keys = new Array<string>(n);
+  const values = new Array<string>(n);
   // Clients usually send their parameters already in order; then nothing is sorted.
   let sorted = true;
   for (let i = 0; i < n; i++) {
     const pair = params[i]!;
     keys[i] = percentEncode(pair[0]);
     values[i] = percentEncode(pair[1]);
-    if (sorted && i > 0 && after(keys[i - 1]!, values[i - 1]!, keys[i]!, values[i]!)) sorted = false;
+    if (sorted && i > 0 && comparePairs(keys[i - 1]!, values[i - 1]!, keys[i]!, values[i]!) > 0) sorted = false;
   }
-  if (!sorted) {
-    const order = Array.from({ length: n }, (_, i) => i);
-    const [k, v] = [keys, values];
-    order.sort((a, b) => compareAscii(k[a]!, k[b]!) || compareAscii(v[a]!, v[b]!));
-    keys = order.map((i) => k[i]!);
-    values = order.map((i) => v[i]!);
-  }
+  const order = sorted ? null : Array.from({ length: n }, (_, i) => i).sort((a, b) => comparePairs(keys[a]!, values[a]!, keys[b]!, values[b]!));
   // The parameter string is percent-encoded once more as a whole. Its pieces are already
   // encoded (unreserved characters and %XX only), so that second pass only turns each `%` into
   // `%25`, and the `=` and `&` joining them into `%3D` and `%26`: written directly here.
   let out = head(method, baseUrl);
-  for (let i = 0; i < n; i++) out += `${i === 0 ? '' : '%26'}${reencode(keys[i]!)}%3D${reencode(values[i]!)}`;
+  for (let j = 0; j < n; j++) {
+    const i = order === null ? j : order[j]!;
+    out += `${j === 0 ? '' : '%26'}${reencode(keys[i]!)}%3D${reencode(values[i]!)}`;
+  }
   return out;
 }
