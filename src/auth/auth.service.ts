@@ -198,7 +198,7 @@ function signatureVerifies(req: SignedRequest, fromHeader: readonly Pair[] | nul
     for (const pair of pairs) if (pair[0] !== 'oauth_signature') full.push(pair);
   }
   const sets: Pair[][] = [full];
-  if (req.multipart) sets.push(full.filter(([k]) => k.startsWith('oauth_')));
+  if (req.multipart) sets.push(full.filter(isOAuthPair));
   // A base string is ASCII (percent-encoded); node:crypto would take anything else.
   return signsAnyOf(provided, req.method, req.baseUrls, sets, (base) => hmacSha1Ascii(prepared, base) ?? hmacSha1Digest(base, key));
 }

@@ -233,11 +233,6 @@ export function userJsonBody(u: User, urls: MediaUrls, o: PresentOptions): JsonT
   return body;
 }
 
-/** writeUserJson, remembered per (user object, URL bases, options). */
-export function userJsonText(u: User, urls: MediaUrls, o: PresentOptions): string {
-  return userJsonBody(u, urls, o).text;
-}
-
 /**
  * JSON for values whose `id` fields are bigints: v1.1's `id` is an exact 64-bit integer, which
  * clients in other languages read as such and JSON.stringify cannot write. JSON.stringify does

@@ -1,10 +1,10 @@
 // The compiled user writer (writeUserJson) must give exactly the text of the generic path,
 // toJson(presentUser(...)), for every user, URL configuration and option set; and the
-// remembered text (userJsonText) must follow the user object it was written for.
+// remembered text (userJsonBody) must follow the user object it was written for.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { presentUser, toJson, userJsonBody, userJsonText, writeUserJson, type PresentOptions } from '../../src/http/presenters.ts';
+import { presentUser, toJson, userJsonBody, writeUserJson, type PresentOptions } from '../../src/http/presenters.ts';
 import { MediaUrls } from '../../src/http/media-urls.ts';
 import { DEFAULT_COLOURS, type User } from '../../src/profile/user.ts';
 
@@ -61,20 +61,21 @@ test('writeUserJson keeps the 64-bit id exact and the text valid JSON', () => {
   assert.equal(JSON.parse(s).description, big.description);
 });
 
-test('userJsonText is remembered per user object, URL bases and options, and follows a changed user', () => {
+test('userJsonBody is remembered per user object, URL bases and options, and follows a changed user', () => {
   const [u] = fc.sample(user, 1) as [User];
   const a = new MediaUrls({ publicUrl: 'http://a', publicHttpsUrl: 'https://a', mediaUrl: null });
   const b = new MediaUrls({ publicUrl: 'http://b', publicHttpsUrl: 'https://b', mediaUrl: null });
   const o = { includeEntities: true, self: true, includeEmail: false };
-  const first = userJsonText(u, a, o);
-  assert.equal(userJsonText(u, a, o), first);
-  assert.equal(userJsonText(u, b, o), writeUserJson(u, b, o));
-  assert.notEqual(userJsonText(u, b, o), first);
-  assert.equal(userJsonText(u, a, { ...o, self: false }), writeUserJson(u, a, { ...o, self: false }));
+  const text = (who: User, urls: MediaUrls, opts: PresentOptions) => userJsonBody(who, urls, opts).text;
+  const first = text(u, a, o);
+  assert.equal(text(u, a, o), first);
+  assert.equal(text(u, b, o), writeUserJson(u, b, o));
+  assert.notEqual(text(u, b, o), first);
+  assert.equal(text(u, a, { ...o, self: false }), writeUserJson(u, a, { ...o, self: false }));
   // The credentials cache hands out a new object when the row changes.
   const changed = { ...u, colours: { ...u.colours, link: u.colours.link === '000000' ? '111111' : '000000' } };
-  assert.equal(userJsonText(changed, a, o), writeUserJson(changed, a, o));
-  assert.notEqual(userJsonText(changed, a, o), first);
+  assert.equal(text(changed, a, o), writeUserJson(changed, a, o));
+  assert.notEqual(text(changed, a, o), first);
 });
 
 test('a remembered body is sent as text once, then as its UTF-8 bytes, encoded once', () => {
